@@ -1,6 +1,7 @@
 /** Every CLI verb, registered in the order `ninr --help` lists them. */
 import type { Command } from "commander";
+import { registerTrain } from "./train.ts";
 
 export function registerVerbs(program: Command): void {
-  void program;
+  registerTrain(program);
 }

@@ -1,0 +1,16 @@
+/**
+ * Additive Gaussian test noise (spec 4, E3): x + N(0, s^2), optionally clipped to [0,1].
+ * Pure: returns a new array; the draw comes from the given seed.
+ */
+import { HostRng } from "../engine/hostRng.ts";
+
+/** @param images [n*784] in [0,1]; @returns a corrupted copy */
+export function addGaussianNoise(images: Float32Array, s: number, seed: number, clip = false): Float32Array {
+  const rng = new HostRng(seed);
+  const out = new Float32Array(images.length);
+  for (let i = 0; i < images.length; i++) {
+    const v = images[i] + s * rng.normal();
+    out[i] = clip ? Math.min(1, Math.max(0, v)) : v;
+  }
+  return out;
+}

@@ -1,0 +1,16 @@
+import * as vega from "vega";
+import { compile } from "vega-lite";
+import { Resvg } from "@resvg/resvg-js";
+const t0 = performance.now();
+const spec: any = { width: 300, height: 200, title: "Hello σ ±", data: { values: [{a:1,b:2,c:"x"},{a:2,b:3,c:"x"},{a:1,b:1,c:"y"},{a:2,b:4,c:"y"}] }, mark: "line", encoding: { x: {field:"a",type:"quantitative"}, y:{field:"b",type:"quantitative"}, color:{field:"c",type:"nominal"} }, config: { font: "DejaVu Sans", background: "white" } };
+const vg = compile(spec).spec;
+const view = new vega.View(vega.parse(vg), { renderer: "none" });
+const svg = await view.toSVG();
+view.finalize();
+const t1 = performance.now();
+const r = new Resvg(svg, { fitTo: { mode: "zoom", value: 2 }, background: "white", font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" } });
+const png = r.render().asPng();
+const t2 = performance.now();
+console.log(svg.slice(0, 600));
+console.log((svg.match(/id="[^"]+"/g) ?? []).slice(0,10));
+console.log(png.length, t1-t0, t2-t1, typeof (vega as any).textMetrics);

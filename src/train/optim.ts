@@ -1,0 +1,106 @@
+/**
+ * Optimizers as small gradient transformations (optax style; @jax-js/optax is not on the
+ * registry). A transformation maps gradients to updates and carries a state tree; `chain`
+ * composes them; `applyUpdates` adds updates to parameters. All functions are pure and
+ * jit-friendly, and consume their array arguments (jax-js ownership).
+ */
+import { numpy as np, tree } from "@jax-js/jax";
+import type { Params } from "../models/network.ts";
+
+export type OptState = Record<string, Params>;
+
+export type GradientTransformation = {
+  /** State for these parameters (consumes nothing; reads shapes only). */
+  init(params: Params): OptState;
+  /** (grads, state, params) -> [updates, newState]. Consumes all three. */
+  update(grads: Params, state: OptState, params: Params): [Params, OptState];
+};
+
+/** updates = -lr * grads. */
+export function scaleByLearningRate(lr: number): GradientTransformation {
+  return {
+    init: () => ({}),
+    update: (grads, state, params) => {
+      tree.dispose(params);
+      return [mapParams(grads, (g) => g.mul(-lr)), state];
+    },
+  };
+}
+
+/** Heavy-ball momentum: m <- beta m + g; updates = m. */
+export function traceMomentum(beta: number): GradientTransformation {
+  return {
+    init: (params) => ({ momentum: mapParams(params, (p) => np.zeros(p.shape)) }), // reads shapes only
+    update: (grads, state, params) => {
+      tree.dispose(params);
+      const m: Params = {};
+      for (const k of Object.keys(grads)) m[k] = state.momentum[k].mul(beta).add(grads[k]);
+      return [tree.ref(m), { momentum: m }];
+    },
+  };
+}
+
+/**
+ * Decoupled-from-the-loss L2: g <- g + lambda * w for the parameters `mask` selects. Equivalent
+ * to adding (lambda/2) ||w||^2 to the loss (PyTorch's weight_decay), without changing the
+ * reported data loss.
+ */
+export function addDecayedWeights(lambda: number, mask: (name: string) => boolean): GradientTransformation {
+  return {
+    init: () => ({}),
+    update: (grads, state, params) => {
+      const out: Params = {};
+      for (const k of Object.keys(grads)) out[k] = mask(k) ? grads[k].add(params[k].ref.mul(lambda)) : grads[k];
+      tree.dispose(params);
+      return [out, state];
+    },
+  };
+}
+
+/** Apply transformations in order; their states live under "0", "1", ... */
+export function chain(...ts: GradientTransformation[]): GradientTransformation {
+  return {
+    init: (params) => {
+      const s: OptState = {};
+      ts.forEach((t, i) => {
+        for (const [k, v] of Object.entries(t.init(params))) s[`${i}.${k}`] = v;
+      });
+      return s;
+    },
+    update: (grads, state, params) => {
+      let g = grads;
+      const newState: OptState = {};
+      ts.forEach((t, i) => {
+        const prefix = `${i}.`;
+        const own: OptState = {};
+        for (const [k, v] of Object.entries(state)) if (k.startsWith(prefix)) own[k.slice(prefix.length)] = v;
+        const [u, s] = t.update(g, own, i === ts.length - 1 ? params : tree.ref(params));
+        g = u;
+        for (const [k, v] of Object.entries(s)) newState[prefix + k] = v;
+      });
+      return [g, newState];
+    },
+  };
+}
+
+/** SGD with optional momentum and L2 on the masked parameters (spec 4 default: plain SGD). */
+export function sgd(opts: { lr: number; momentum?: number; l2?: number; l2Mask?: (name: string) => boolean }): GradientTransformation {
+  const parts: GradientTransformation[] = [];
+  if (opts.l2 && opts.l2 > 0) parts.push(addDecayedWeights(opts.l2, opts.l2Mask ?? (() => true)));
+  if (opts.momentum && opts.momentum > 0) parts.push(traceMomentum(opts.momentum));
+  parts.push(scaleByLearningRate(opts.lr));
+  return chain(...parts);
+}
+
+/** params + updates (consumes both). */
+export function applyUpdates(params: Params, updates: Params): Params {
+  const out: Params = {};
+  for (const k of Object.keys(params)) out[k] = params[k].add(updates[k]);
+  return out;
+}
+
+function mapParams(p: Params, f: (a: np.Array) => np.Array): Params {
+  const out: Params = {};
+  for (const k of Object.keys(p)) out[k] = f(p[k]);
+  return out;
+}
