@@ -6,6 +6,12 @@ import { Command, CommanderError } from "commander";
 import { NinrError } from "../errors.ts";
 import { registerVerbs } from "./verbs.ts";
 
+// `ninr toy --json | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 const program = new Command();
 program
   .name("ninr")

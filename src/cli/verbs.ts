@@ -1,7 +1,9 @@
 /** Every CLI verb, registered in the order `ninr --help` lists them. */
 import type { Command } from "commander";
+import { registerToy } from "./toy.ts";
 import { registerTrain } from "./train.ts";
 
 export function registerVerbs(program: Command): void {
   registerTrain(program);
+  registerToy(program);
 }

@@ -8,10 +8,10 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import { NinrError } from "../errors.ts";
+import type { Row } from "./tables.ts";
 import { CHART_CONFIG, CHART_HEIGHT, CHART_WIDTH, PHASE_COLORS } from "./theme.ts";
 
 export type VegaLiteSpec = TopLevelSpec;
-export type Row = Record<string, unknown>;
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
@@ -310,14 +310,14 @@ export function scatterChart(opts: ScatterChartOptions): VegaLiteSpec {
         field: fieldRef(opts.x),
         type: axisType(rows, opts.x),
         title: opts.xTitle ?? opts.x,
-        scale: opts.logX ? { type: "log", padding: 8 } : { zero: false, padding: 8 },
+        scale: opts.logX ? paddedLogScale(numbers(rows, opts.x)) : { zero: false, padding: 8 },
         ...(opts.logX ? { axis: logAxis(numbers(rows, opts.x)) } : {}),
       },
       y: {
         field: fieldRef(opts.y),
         type: axisType(rows, opts.y),
         title: opts.yTitle ?? opts.y,
-        scale: opts.logY ? { type: "log", padding: 8 } : { zero: false, padding: 8 },
+        scale: opts.logY ? paddedLogScale(numbers(rows, opts.y)) : { zero: false, padding: 8 },
         ...(opts.logY ? { axis: logAxis(numbers(rows, opts.y)) } : {}),
       },
       ...(opts.color
@@ -402,6 +402,16 @@ function requirePositive(where: string, rows: Row[], field: string): void {
 function axisType(rows: Row[], field: string): "quantitative" | "ordinal" {
   const present = rows.map((r) => r[field]).filter((v) => v !== null && v !== undefined);
   return present.every((v) => typeof v === "number") ? "quantitative" : "ordinal";
+}
+
+/**
+ * Log scale whose domain is the data range widened by 20% on each side, so no marker sits on
+ * the axis line. (Pixel `padding` on a log scale combined with `nice` can add whole decades.)
+ */
+function paddedLogScale(values: number[]) {
+  const positive = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (positive.length === 0) return { type: "log" as const };
+  return { type: "log" as const, domain: [Math.min(...positive) / 1.2, Math.max(...positive) * 1.2], nice: false };
 }
 
 function numbers(rows: Row[], field: string): number[] {

@@ -54,9 +54,9 @@ async function checkFiniteDifferences(cfg: RunConfig, B: number) {
 }
 
 /** Part of the loss path (jax-js reductions) runs at float32 precision even on float64 inputs, so h = 1e-3 keeps the rounding error near 1e-6 while ReLU kinks stay rare. */
-function expectClose(rows: { key: string; analytic: number; numeric: number }[], rel: number) {
+function expectClose(rows: { key: string; analytic: number; numeric: number }[], rel: number, abs = 2e-6) {
   for (const r of rows) {
-    expect(Math.abs(r.numeric - r.analytic), `${r.key}: analytic ${r.analytic}, numeric ${r.numeric}`).toBeLessThan(rel * Math.abs(r.analytic) + 2e-6);
+    expect(Math.abs(r.numeric - r.analytic), `${r.key}: analytic ${r.analytic}, numeric ${r.numeric}`).toBeLessThan(rel * Math.abs(r.analytic) + abs);
   }
 }
 
@@ -73,7 +73,8 @@ describe("gradients vs central finite differences", () => {
     const cfg = resolveConfig({ model: "cnn", nin: "all", sigma: 0.5 });
     const rows = await checkFiniteDifferences(cfg, 2);
     expect(rows.map((r) => r.key)).toContain("nin0.theta");
-    expectClose(rows, 3e-2); // max-pool switches add kink noise on the first conv's bias
+    // Max-pool switches and ReLU kinks of 2x28x28x32 activations add FD noise of order 1e-5.
+    expectClose(rows, 3e-2, 5e-5);
   });
 });
 

@@ -1,0 +1,69 @@
+/** `ninr train` end to end through the real launcher: files written, bad flags exit 2. */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeSafetensors } from "../../src/io/safetensors.ts";
+
+const BIN = new URL("../../bin/ninr.js", import.meta.url).pathname;
+const ninr = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000 });
+
+describe("ninr train", () => {
+  it("writes config, metrics, summary and safetensors params", () => {
+    const out = mkdtempSync(join(tmpdir(), "ninr-train-"));
+    const r = ninr("train", "--widths", "784,32,10", "--nin", "input", "--sigma", "2", "--lr", "0.05", "--epochs", "1", "--train-size", "600", "--batch", "50", "--data", "/nonexistent-so-use-sample", "--out", out);
+    // --data names a folder without the files: that is an error, even with a sample available.
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/nonexistent-so-use-sample/);
+
+    const ok = ninr("train", "--widths", "784,32,10", "--nin", "input", "--sigma", "2", "--lr", "0.05", "--epochs", "1", "--train-size", "600", "--batch", "50", "--out", out, "--quiet");
+    expect(ok.status, ok.stderr).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+    expect(cfg).toMatchObject({ model: "mlp", nin: "input", sigma: 2, lr: 0.05, widths: [784, 32, 10], trainSize: 600 });
+    const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+    expect(summary.clean_test_acc).toBeGreaterThan(0.15); // 12 steps: above chance (0.1), no more
+    expect(summary.clean_test_acc).toBeLessThanOrEqual(1);
+    expect(summary.diverged).toBe(false);
+    expect(summary.niw_norm).toHaveLength(1);
+    expect(typeof summary.seconds).toBe("number");
+    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines[0].kind).toBe("step");
+    expect(lines.at(-1).kind).toBe("epoch");
+    const { tensors } = decodeSafetensors(readFileSync(join(out, "params.safetensors")));
+    expect(Object.keys(tensors).sort()).toEqual(["layer0.bias", "layer0.weight", "layer1.bias", "layer1.weight", "nin0.theta"]);
+    expect(tensors["layer0.weight"].shape).toEqual([784, 32]);
+
+    // --config reads the same keys back; flags override it.
+    const again = join(out, "again");
+    const r2 = ninr("train", "--config", join(out, "config.json"), "--sigma", "0.5", "--out", again, "--quiet");
+    expect(r2.status, r2.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(again, "config.json"), "utf8"))).toMatchObject({ sigma: 0.5, trainSize: 600, nin: "input" });
+  });
+
+  it.each([
+    [["--sigma", "-1"], /--sigma must be >= 0, got -1/],
+    [["--model", "resnet"], /--model must be one of mlp\|cnn, got 'resnet'/],
+    [["--lr", "fast"], /--lr must be a number, got 'fast'/],
+    [["--dropout", "1"], /--dropout must be < 1, got 1/],
+    [["--epochs", "1.5"], /--epochs must be an integer/],
+    [["--widths", "784,abc,10"], /--widths must be/],
+    [["--nin", "some"], /--nin must be one of none\|input\|all/],
+  ])("bad flag %j exits 2 with a one-line message", (args, pattern) => {
+    const r = ninr("train", "--out", join(tmpdir(), "never-written"), ...(args as string[]));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(existsSync(join(tmpdir(), "never-written", "config.json"))).toBe(false);
+  });
+
+  it("a NaN in a --config file is a clear error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ninr-cfg-"));
+    writeFileSync(join(dir, "run.json"), JSON.stringify({ sigma: "NaN" }));
+    const r = ninr("train", "--config", join(dir, "run.json"), "--out", join(dir, "o"));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/config 'sigma' must be a finite number, got "NaN"/);
+    writeFileSync(join(dir, "bad.json"), JSON.stringify({ sigmaa: 1 }));
+    expect(ninr("train", "--config", join(dir, "bad.json"), "--out", join(dir, "o")).stderr).toMatch(/unknown config key 'sigmaa'/);
+  });
+});
