@@ -1,9 +1,11 @@
 /** Every CLI verb, registered in the order `ninr --help` lists them. */
 import type { Command } from "commander";
+import { registerDemo } from "./demo.ts";
 import { registerToy } from "./toy.ts";
 import { registerTrain } from "./train.ts";
 
 export function registerVerbs(program: Command): void {
+  registerDemo(program);
   registerTrain(program);
   registerToy(program);
 }
