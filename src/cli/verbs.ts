@@ -1,5 +1,6 @@
 /** Every CLI verb, registered in the order `ninr --help` lists them. */
 import type { Command } from "commander";
+import { registerBench } from "./bench.ts";
 import { registerDemo } from "./demo.ts";
 import { registerToy } from "./toy.ts";
 import { registerTrain } from "./train.ts";
@@ -8,4 +9,5 @@ export function registerVerbs(program: Command): void {
   registerDemo(program);
   registerTrain(program);
   registerToy(program);
+  registerBench(program);
 }
