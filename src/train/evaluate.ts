@@ -24,20 +24,19 @@ export async function evaluate(fns: StepFns, params: Params, images: Float32Arra
   const batch = opts.batch ?? 500; // CNN activations at 1000 images take over 1 GB of Wasm memory
   const nBatches = Math.ceil(n / batch);
   const keys = random.split(random.key(opts.seed ?? 0), nBatches);
-  const parts: [np.Array, np.Array][] = [];
+  let loss = 0;
+  let correct = 0;
   for (let b = 0; b < nBatches; b++) {
     const lo = b * batch;
     const hi = Math.min(n, lo + batch);
     const x = np.array(images.slice(lo * 784, hi * 784)).reshape([hi - lo, 784]);
     const y = np.array(oneHotHost(labels, lo, hi)).reshape([hi - lo, 10]);
-    parts.push(fns.evalBatch(tree.ref(params), x, y, keys.ref.slice(b)));
+    const [l, c] = fns.evalBatch(tree.ref(params), x, y, keys.ref.slice(b));
+    // Read back before dispatching the next batch: a dispatched-but-unread jax-js program keeps
+    // its intermediates allocated, and 20 queued CNN batches overflow the 4 GiB Wasm memory.
+    loss += (await l.data())[0] as number;
+    correct += (await c.data())[0] as number;
   }
   keys.dispose();
-  let loss = 0;
-  let correct = 0;
-  for (const [l, c] of parts) {
-    loss += (await l.data())[0];
-    correct += (await c.data())[0];
-  }
   return { loss: loss / n, acc: correct / n, n };
 }
