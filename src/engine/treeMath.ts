@@ -13,6 +13,8 @@ import { splitN } from "../models/network.ts";
 
 export type Tree = Record<string, np.Array>;
 
+const HAS_FLOAT16 = typeof (globalThis as { Float16Array?: unknown }).Float16Array !== "undefined";
+
 /** Sum over leaves of a . b. Consumes a and b. @returns 0-d array */
 export function treeDot(a: Tree, b: Tree): np.Array {
   let acc: np.Array | null = null;
@@ -107,20 +109,49 @@ export async function treeToHost(x: Tree): Promise<Float64Array> {
 
 /**
  * The inverse of `treeToHost`: a flat vector (key order of `like`) as a tree with like's shapes
- * and dtypes. Borrows like. Values pass through float32 on upload (jax-js 0.1.25 on Node 20
- * cannot take a Float64Array directly), so a float64 tree holds float32-rounded values.
+ * and dtypes. Borrows like. On Node < 22-with-Float16Array, jax-js 0.1.25 cannot take a
+ * Float64Array (its type check touches the missing global `Float16Array`), so values then pass
+ * through float32 on upload and a float64 tree holds float32-rounded values; exact for the
+ * small integers (basis vectors) the tests use.
  */
 export function treeFromHost(flat: ArrayLike<number>, like: Tree): Tree {
   const out: Tree = {};
   let off = 0;
   for (const k of Object.keys(like)) {
     const n = like[k].size;
-    const buf = new Float32Array(n);
+    const f64 = like[k].dtype === np.float64 && HAS_FLOAT16;
+    const buf = f64 ? new Float64Array(n) : new Float32Array(n);
     for (let i = 0; i < n; i++) buf[i] = flat[off + i];
     off += n;
     const a = np.array(buf).reshape(like[k].shape);
-    out[k] = like[k].dtype === np.float32 ? a : a.astype(like[k].dtype);
+    out[k] = a.dtype === like[k].dtype ? a : a.astype(like[k].dtype);
   }
   if (off !== flat.length) throw new Error(`treeFromHost: vector has ${flat.length} entries, tree has ${off}`);
+  return out;
+}
+
+/**
+ * All leaves, raveled and concatenated in key order, as one 1-D device array (the leaves must
+ * share a dtype). Consumes x. The inverse is `treeUnravel`.
+ */
+export function treeRavel(x: Tree): np.Array {
+  const leaves = Object.keys(x).map((k) => x[k].reshape([-1]));
+  if (leaves.length === 0) return np.zeros([0]);
+  return leaves.length === 1 ? leaves[0] : np.concatenate(leaves);
+}
+
+/** Split a 1-D array from `treeRavel` back into a tree shaped like `like`. Consumes flat; borrows like. */
+export function treeUnravel(flat: np.Array, like: Tree): Tree {
+  const names = Object.keys(like);
+  const out: Tree = {};
+  if (names.length === 1) {
+    out[names[0]] = flat.reshape(like[names[0]].shape);
+    return out;
+  }
+  const cuts: number[] = [];
+  let off = 0;
+  for (const k of names.slice(0, -1)) cuts.push((off += like[k].size));
+  const parts = np.split(flat, cuts);
+  names.forEach((k, i) => (out[k] = parts[i].reshape(like[k].shape)));
   return out;
 }

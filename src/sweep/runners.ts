@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { resolveConfig } from "../config.ts";
+import { type PhaseJobArgs, runPhaseJob } from "../experiments/phaseRun.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
 import { disposeResult, runTraining } from "../train/run.ts";
 
@@ -14,6 +15,10 @@ export const RUNNERS: Record<string, Runner> = {
   echo: async (args, dir) => {
     await new Promise((r) => setTimeout(r, Number(args.ms ?? 0)));
     writeJsonAtomic(join(dir, "summary.json"), { args, pid: process.pid });
+  },
+  /** One point of the E1 phase diagram: args = PhaseJobArgs. */
+  phase: async (args, dir) => {
+    await runPhaseJob(args as unknown as PhaseJobArgs, dir);
   },
   /** A plain training run: args = { config: Partial<RunConfig>, dataDir?, allowSample? }. */
   train: async (args, dir) => {

@@ -38,6 +38,8 @@ export type EpochMetric = {
 export type Metric = StepMetric | EpochMetric;
 
 export type TrainHooks = {
+  /** Called once with the initial parameters, before the first step (e.g. curvature at init). */
+  onStart?: (params: Params) => Promise<void> | void;
   onMetric?: (m: Metric) => void;
   onProgress?: (done: number, total: number, loss: number) => void;
   /** Extra per-step work (e.g. a curvature trace); called after each logged step. */
@@ -81,6 +83,7 @@ export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks =
   const epochKeys = splitN(trainKey, cfg.epochs);
   const evalSeed = (await evalKey.data())[1];
 
+  if (hooks.onStart) await hooks.onStart(params);
   const metrics: Metric[] = [];
   const emit = (m: Metric) => {
     metrics.push(m);

@@ -79,18 +79,40 @@ export type RunOptions = {
 };
 
 /**
- * Train per `cfg` and write the run folder `outDir`. Returns the summary; the device
- * parameters are released before returning unless `keepParams` is set.
+ * Write a finished run's folder. `summary.json` goes last: its presence marks the run done
+ * (sweeps resume on it). `extra` fields are merged into the summary; `files` are extra JSON files.
+ */
+export async function writeRunFolder(
+  outDir: string,
+  cfg: RunConfig,
+  result: TrainResult,
+  summary: RunSummary & Record<string, unknown>,
+  opts: { saveParams?: boolean; files?: Record<string, unknown> } = {},
+): Promise<void> {
+  writeFileAtomic(join(outDir, "metrics.jsonl"), result.metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
+  if (opts.saveParams ?? true) {
+    const host = await paramsToHost(result.params);
+    writeFileAtomic(join(outDir, "params.safetensors"), encodeSafetensors(host, { format: "ninr", model: cfg.model, nin: cfg.nin }));
+  }
+  for (const [name, value] of Object.entries(opts.files ?? {})) writeJsonAtomic(join(outDir, name), value);
+  writeJsonAtomic(join(outDir, "summary.json"), summary);
+}
+
+/** The run's config as written to config.json: the RunConfig plus where the data came from. */
+export function writeRunConfig(outDir: string, cfg: RunConfig, ds: Dataset): void {
+  writeJsonAtomic(join(outDir, "config.json"), { ...cfg, data_source: ds.source, data_dir: ds.dir });
+}
+
+/**
+ * Train per `cfg` and write the run folder `outDir`. Returns the summary and the result; the
+ * caller releases the device parameters with `disposeResult`.
  */
 export async function runTraining(cfg: RunConfig, outDir: string, opts: RunOptions = {}): Promise<{ summary: RunSummary; metrics: Metric[]; dataset: Dataset; result: TrainResult }> {
   const ds = opts.dataset ?? loadDataset({ dataDir: opts.dataDir, allowSample: opts.allowSample ?? false });
-  writeJsonAtomic(join(outDir, "config.json"), { ...cfg, data_source: ds.source, data_dir: ds.dir });
+  writeRunConfig(outDir, cfg, ds);
   const result = await train(cfg, prepareData(ds, cfg), opts.hooks);
   const summary = summarize(result, ds, cfg.epochs);
-  writeFileAtomic(join(outDir, "metrics.jsonl"), result.metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
-  const host = await paramsToHost(result.params);
-  writeFileAtomic(join(outDir, "params.safetensors"), encodeSafetensors(host, { format: "ninr", model: cfg.model, nin: cfg.nin }));
-  writeJsonAtomic(join(outDir, "summary.json"), summary);
+  await writeRunFolder(outDir, cfg, result, summary);
   return { summary, metrics: result.metrics, dataset: ds, result };
 }
 

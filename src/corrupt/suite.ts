@@ -1,0 +1,206 @@
+/**
+ * The E3 robustness suite (spec 4): the corruption registry with 5 severities each, `corrupt`,
+ * and the additive-Gaussian test grid.
+ *
+ * `CORRUPTIONS` uses the CIFAR-10-C constants (Hendrycks & Dietterich 2019,
+ * hendrycks/robustness ImageNet-C/create_c/make_cifar_c.py) for the eight corruptions it shares
+ * with the spec, and the suite's own MNIST-C-derived table for `affine`; `CORRUPTIONS_MNIST_C`
+ * is the same suite with the harsher MNIST-C constants (Mu & Gilmer 2019,
+ * google-research/mnist-c corruptions.py). Tables and verbatim quotes: `tables.ts`.
+ *
+ * Every `apply(images, severity, seed)` takes [n*784] images in [0,1] and returns a new
+ * [n*784] array in [0,1]; random corruptions draw per image (see `images.ts`), deterministic ones
+ * ignore the seed.
+ */
+import { NinrError } from "../errors.ts";
+import { affine } from "./affine.ts";
+import { gaussianBlur } from "./blur.ts";
+import { type CorruptOptions, checkFirstIndex, checkSeed, imageCount } from "./images.ts";
+import { gaussianNoise, impulseNoise, shotNoise, speckleNoise } from "./noise.ts";
+import { brightness, contrast } from "./photometric.ts";
+import { pixelate } from "./pixelate.ts";
+import {
+  AFFINE_SEVERITIES,
+  type AffineSeverity,
+  CIFAR10C_SOURCE,
+  CIFAR10C_TABLE,
+  MNISTC_SOURCE,
+  MNISTC_TABLE,
+  type SeverityTable,
+} from "./tables.ts";
+
+/** Names of the corruptions, in the spec's order. */
+export const CORRUPTION_NAMES = [
+  "gaussian_noise",
+  "shot_noise",
+  "impulse_noise",
+  "speckle_noise",
+  "gaussian_blur",
+  "contrast",
+  "brightness",
+  "pixelate",
+  "affine",
+] as const;
+export type CorruptionName = (typeof CORRUPTION_NAMES)[number];
+
+export const SEVERITIES = [1, 2, 3, 4, 5] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type Corruption = {
+  /** Parameter per severity 1..5 (index severity-1): a number `c`, or an `AffineSeverity`. */
+  readonly severities: readonly number[] | readonly AffineSeverity[];
+  /** What a severity's parameter means. */
+  readonly parameter: string;
+  /** Whether the result depends on the seed. */
+  readonly random: boolean;
+  /** Where the formula and the constants come from. */
+  readonly source: string;
+  /** @param images [n*784] in [0,1]; @returns a corrupted copy [n*784] in [0,1] */
+  apply(images: Float32Array, severity: Severity, seed: number, opts?: CorruptOptions): Float32Array;
+};
+
+/** Throws NinrError unless `severity` is one of 1..5. */
+export function checkSeverity(severity: number, name: string): asserts severity is Severity {
+  if (!(SEVERITIES as readonly number[]).includes(severity)) {
+    throw new NinrError(
+      `severity ${String(severity)} is not allowed for corruption "${name}"; allowed: ${SEVERITIES.join(", ")}`,
+    );
+  }
+}
+
+function scalar(
+  name: CorruptionName,
+  table: SeverityTable,
+  tableSource: string,
+  parameter: string,
+  random: boolean,
+  fn: (images: Float32Array, c: number, seed: number, opts: CorruptOptions) => Float32Array,
+): Corruption {
+  const severities = table[name as keyof SeverityTable];
+  return {
+    severities,
+    parameter,
+    random,
+    source: `${tableSource}, function ${name}`,
+    apply(images, severity, seed, opts = {}) {
+      checkSeverity(severity, name);
+      return fn(images, severities[severity - 1], seed, opts);
+    },
+  };
+}
+
+/** Build the registry from a table of the eight scalar corruptions (plus `affine`). */
+export function buildCorruptions(table: SeverityTable, tableSource: string): Readonly<Record<CorruptionName, Corruption>> {
+  const det =
+    (f: (images: Float32Array, c: number) => Float32Array) =>
+    (images: Float32Array, c: number, seed: number, opts: CorruptOptions) => {
+      imageCount(images);
+      checkSeed(seed); // unused, but a bad seed or index is still a caller error
+      checkFirstIndex(opts.firstIndex ?? 0);
+      return f(images, c);
+    };
+  return {
+    gaussian_noise: scalar("gaussian_noise", table, tableSource, "noise std c: clip(x + N(0, c^2))", true, (x, c, s, o) =>
+      gaussianNoise(x, c, s, true, o),
+    ),
+    shot_noise: scalar("shot_noise", table, tableSource, "photons c: clip(Poisson(x c) / c)", true, shotNoise),
+    impulse_noise: scalar("impulse_noise", table, tableSource, "flipped fraction c (salt:pepper 1:1)", true, (x, c, s, o) =>
+      impulseNoise(x, c, s, o),
+    ),
+    speckle_noise: scalar("speckle_noise", table, tableSource, "relative std c: clip(x + x N(0, c^2))", true, speckleNoise),
+    gaussian_blur: scalar(
+      "gaussian_blur",
+      table,
+      tableSource,
+      "sigma c in pixels (skimage gaussian, mode nearest, truncate 4)",
+      false,
+      det(gaussianBlur),
+    ),
+    contrast: scalar("contrast", table, tableSource, "factor c: clip((x - mean) c + mean)", false, det(contrast)),
+    brightness: scalar("brightness", table, tableSource, "shift c: clip(x + c) (HSV value on gray)", false, det(brightness)),
+    pixelate: scalar(
+      "pixelate",
+      table,
+      tableSource,
+      "factor c: PIL BOX resize to int(28 c) and back",
+      false,
+      det(pixelate),
+    ),
+    affine: {
+      severities: AFFINE_SEVERITIES,
+      parameter: "shift (px, random sign per axis), rotation (rad, random sign), scale (shrink) about the centre",
+      random: true,
+      source: `our table derived from ${MNISTC_SOURCE}, functions translate/rotate/scale (see tables.ts AFFINE_SEVERITIES)`,
+      apply(images, severity, seed, opts = {}) {
+        checkSeverity(severity, "affine");
+        return affine(images, AFFINE_SEVERITIES[severity - 1], seed, opts);
+      },
+    },
+  };
+}
+
+/** The suite with CIFAR-10-C severities (the default for E3). */
+export const CORRUPTIONS: Readonly<Record<CorruptionName, Corruption>> = buildCorruptions(CIFAR10C_TABLE, CIFAR10C_SOURCE);
+
+/** The same suite with MNIST-C severities (harsher; built for 28x28 grayscale). */
+export const CORRUPTIONS_MNIST_C: Readonly<Record<CorruptionName, Corruption>> = buildCorruptions(
+  MNISTC_TABLE,
+  MNISTC_SOURCE,
+);
+
+/** Throws NinrError unless `name` is a corruption name. */
+export function checkCorruptionName(name: string): asserts name is CorruptionName {
+  if (!(CORRUPTION_NAMES as readonly string[]).includes(name)) {
+    throw new NinrError(`unknown corruption "${name}"; allowed: ${CORRUPTION_NAMES.join(", ")}`);
+  }
+}
+
+/**
+ * Corrupt `images` [n*784] with corruption `name` at `severity` (1..5), seeded by `seed`.
+ * `opts.table` picks the constants ("cifar10c", default, or "mnistc"); `opts.firstIndex` is the
+ * data-set index of the first image, for chunked processing.
+ * @returns a new [n*784] array in [0,1]
+ */
+export function corrupt(
+  images: Float32Array,
+  name: string,
+  severity: number,
+  seed: number,
+  opts: CorruptOptions & { table?: "cifar10c" | "mnistc" } = {},
+): Float32Array {
+  checkCorruptionName(name);
+  checkSeverity(severity, name);
+  const table = opts.table ?? "cifar10c";
+  if (table !== "cifar10c" && table !== "mnistc") {
+    throw new NinrError(`unknown severity table "${String(table)}"; allowed: cifar10c, mnistc`);
+  }
+  const reg = table === "cifar10c" ? CORRUPTIONS : CORRUPTIONS_MNIST_C;
+  return reg[name].apply(images, severity, seed, { firstIndex: opts.firstIndex });
+}
+
+/** Spec E3's test-time additive Gaussian noise levels `s` (std, on the [0,1] pixel scale). */
+export const GAUSSIAN_GRID: readonly number[] = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2];
+
+/** The two E3 variants of the Gaussian grid. */
+export const GAUSSIAN_GRID_MODES = ["unclipped", "clipped"] as const;
+export type GaussianGridMode = (typeof GAUSSIAN_GRID_MODES)[number];
+
+/**
+ * Spec E3 additive Gaussian noise: x + N(0, s^2) per pixel, `mode` "clipped" clips to [0,1],
+ * "unclipped" does not. Draws per image via `addGaussianNoise` (additive.ts) from the image's own
+ * seed, so "clipped" at s equals the clip of "unclipped" at s for the same seed. Any s >= 0 is
+ * accepted; `GAUSSIAN_GRID` lists the spec's levels.
+ * @param images [n*784] in [0,1]; @returns [n*784]
+ */
+export function additiveGaussian(
+  images: Float32Array,
+  s: number,
+  mode: GaussianGridMode,
+  seed: number,
+  opts: CorruptOptions = {},
+): Float32Array {
+  if (mode !== "clipped" && mode !== "unclipped") {
+    throw new NinrError(`unknown Gaussian grid mode "${String(mode)}"; allowed: ${GAUSSIAN_GRID_MODES.join(", ")}`);
+  }
+  return gaussianNoise(images, s, seed, mode === "clipped", opts);
+}

@@ -1,0 +1,372 @@
+/**
+ * The curvature numbers of spec 2 ("Which curvature"), measured on real batches with fresh NIN
+ * noise:
+ *
+ *   lambda_noise  top eigenvalue of the noise-mode Gauss–Newton matrix
+ *                 sigma^2 E_x[Js^T H_out Js] (all parameters, NINs summed; src/engine/hvp.ts).
+ *                 The stability number is k = eta * lambda_noise: the one used for prediction.
+ *   lambda_max    top eigenvalue of the full-parameter Hessian of the noisy training loss (the
+ *                 same batch and the same eps): an upper bound once the noise mode dominates,
+ *                 and the data modes' own curvature at small sigma.
+ *   lambda_niw    top eigenvalue of the NIW block H_theta of that Hessian (a lower bound of
+ *                 lambda_max by interlacing; about lambda_noise / 2 in the linear toy model,
+ *                 which is why NIW-only thresholds come out near 1 and 2: wrong units).
+ *
+ * Each is a Lanczos (or power) estimate per batch, averaged over `batches` batches (default 3
+ * of 256), each with fresh eps. The noise mode is evaluated at the sampled eps by default (see
+ * `NoiseModeAt` in hvp.ts; "zero" gives the leading-order sigma^2-exact formula).
+ * Dropout and CDT input noise are NOT part of the measured loss: the curvature is that of the
+ * NIN-noisy cross-entropy. k = lr * lambda_noise assumes plain SGD (momentum moves the
+ * thresholds; the spec's default is momentum 0).
+ *
+ * Two layers: `measureCurvature(cfg, params, images, labels)` for real runs (784-pixel images,
+ * the run's architecture and noise), over the generic `makeCurvatureMeter(model)` that takes
+ * any `NoiseModel` (layers, sites, sigma, noise kind, output loss) and device batches, so tests
+ * can use tiny nets. Params are BORROWED (never consumed) everywhere here. No I/O, no logging.
+ */
+import { numpy as np, random, tree } from "@jax-js/jax";
+import type { RunConfig } from "../config.ts";
+import { NinrError } from "../errors.ts";
+import { HostRng } from "../engine/hostRng.ts";
+import {
+  type HvpFns,
+  type NoiseModeAt,
+  type NoiseModel,
+  type NoisyBatch,
+  hessianOperator,
+  makeHvpFns,
+  noiseGnOperator,
+  noisyLoss,
+} from "../engine/hvp.ts";
+import { layersFor, ninLayerIndices } from "../models/arch.ts";
+import { type Params, isNiw, splitN } from "../models/network.ts";
+import { sampleEps } from "../nin/noise.ts";
+import { type EigenResult, lanczosTop, powerTop } from "./lanczos.ts";
+
+export type CurvatureOptions = {
+  /** Eigensolver (default "lanczos"; "power" for cross-checks). */
+  method?: "lanczos" | "power";
+  /** Hessian products for lambda_max and lambda_niw: exact (forward-over-reverse) or central differences. Default exact. */
+  hvp?: "exact" | "fd";
+  /** Matvecs per eigenvalue at most (default 20 for Lanczos, 100 for power). */
+  iters?: number;
+  /** Relative tolerance of each eigenvalue (default 1e-3). */
+  tol?: number;
+  /** Batches to average over, each with fresh noise (default 3). */
+  batches?: number;
+  /** Images per batch (default 256; the spec: batch size barely matters). */
+  batchSize?: number;
+  /** Seed for the batch choice, the noise and the start vectors (default 0). */
+  seed?: number;
+  /** Where the noise mode is evaluated (default "sampled"; see hvp.ts). */
+  at?: NoiseModeAt;
+  /** FD step along the unit direction (default 1e-3). */
+  fdStep?: number;
+  /** Which numbers to compute (default all; skipping the Hessian ones makes k(t) tracking cheap). */
+  which?: { noise?: boolean; hessian?: boolean; niw?: boolean };
+  /** Time one jitted gradient at the same batch, for the cost in gradient-equivalents (default true). */
+  timeGradient?: boolean;
+};
+
+type Resolved = Required<Omit<CurvatureOptions, "which" | "iters">> & { iters: number; which: { noise: boolean; hessian: boolean; niw: boolean } };
+
+function resolve(opts: CurvatureOptions): Resolved {
+  const method = opts.method ?? "lanczos";
+  if (method !== "lanczos" && method !== "power") throw new NinrError(`curvature: method must be lanczos|power, got ${JSON.stringify(method)}`);
+  const hvp = opts.hvp ?? "exact";
+  if (hvp !== "exact" && hvp !== "fd") throw new NinrError(`curvature: hvp must be exact|fd, got ${JSON.stringify(hvp)}`);
+  const at = opts.at ?? "sampled";
+  if (at !== "sampled" && at !== "zero") throw new NinrError(`curvature: at must be sampled|zero, got ${JSON.stringify(at)}`);
+  const r: Resolved = {
+    method,
+    hvp,
+    at,
+    iters: opts.iters ?? (method === "lanczos" ? 20 : 100),
+    tol: opts.tol ?? 1e-3,
+    batches: opts.batches ?? 3,
+    batchSize: opts.batchSize ?? 256,
+    seed: opts.seed ?? 0,
+    fdStep: opts.fdStep ?? 1e-3,
+    which: { noise: opts.which?.noise ?? true, hessian: opts.which?.hessian ?? true, niw: opts.which?.niw ?? true },
+    timeGradient: opts.timeGradient ?? true,
+  };
+  const posInt = (v: number, k: string) => {
+    if (!Number.isInteger(v) || v < 1) throw new NinrError(`curvature: ${k} must be a positive integer, got ${v}`);
+  };
+  posInt(r.iters, "iters");
+  posInt(r.batches, "batches");
+  posInt(r.batchSize, "batchSize");
+  if (!(r.tol > 0)) throw new NinrError(`curvature: tol must be > 0, got ${r.tol}`);
+  if (!(r.fdStep > 0)) throw new NinrError(`curvature: fdStep must be > 0, got ${r.fdStep}`);
+  if (!Number.isInteger(r.seed) || r.seed < 0) throw new NinrError(`curvature: seed must be an integer >= 0, got ${r.seed}`);
+  return r;
+}
+
+/** One batch's numbers (null: not requested, or no NIWs for lambda_niw). */
+export type BatchCurvature = {
+  lambda_noise: number | null;
+  lambda_max: number | null;
+  lambda_niw: number | null;
+  /** mean eps^2 per NIN site for this batch (E = sigma^2). */
+  eps_m2: number[];
+  matvecs: { noise: number; hessian: number; niw: number };
+  converged: { noise: boolean; hessian: boolean; niw: boolean };
+  seconds: number;
+};
+
+export type CurvatureResult = {
+  /** Means over batches. */
+  lambda_noise: number | null;
+  lambda_max: number | null;
+  lambda_niw: number | null;
+  /** eta * lambda_noise (null without a learning rate or without lambda_noise). */
+  k: number | null;
+  per_batch: BatchCurvature[];
+  /** Wall time of the whole measurement, jit compilation included, gradient timing excluded. */
+  seconds: number;
+  /** One jitted gradient of the same loss at the same batch size (median of 3, warm). */
+  grad_ms: number | null;
+  /** seconds / grad time: the cost of the whole measurement in gradients. */
+  grad_equivalents: number | null;
+  /** Median per-batch seconds / grad time: the cost of one estimate of all requested numbers. */
+  grad_equivalents_per_batch: number | null;
+  options: Resolved;
+};
+
+/** The generic model of a run config: its layers, NIN sites, sigma and noise; softmax CE. */
+export function noiseModelFor(cfg: RunConfig): NoiseModel {
+  const layers = layersFor(cfg);
+  return { layers, sites: ninLayerIndices(layers, cfg), sigma: cfg.sigma, noise: cfg.noise, loss: "softmax-ce" };
+}
+
+/** Fresh eps for every site, [B] each, in `dtype`. Consumes key. */
+export function drawNoise(model: NoiseModel, key: np.Array, batch: number, dtype: np.DType = np.float32): np.Array[] {
+  if (model.sites.length === 0) {
+    key.dispose();
+    return [];
+  }
+  const keys = splitN(key, model.sites.length);
+  return keys.map((k) => {
+    const e = sampleEps(k, batch, model.sigma, model.noise);
+    return e.dtype === dtype ? e : e.astype(dtype);
+  });
+}
+
+async function meanSquare(a: np.Array): Promise<number> {
+  return (await np.square(a).mean().data())[0] as number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function mean(xs: (number | null)[]): number | null {
+  if (xs.length === 0 || xs.some((x) => x === null)) return null;
+  return (xs as number[]).reduce((a, b) => a + b, 0) / xs.length;
+}
+
+export type CurvatureMeter = {
+  /** The three numbers on one noisy batch. Borrows params and batch; consumes key. */
+  batch(params: Params, batch: NoisyBatch, key: np.Array): Promise<BatchCurvature>;
+  /**
+   * Average over data batches, each with fresh noise drawn from `seed`. Borrows params and data.
+   * @param lr learning rate for k (omit: k is null)
+   */
+  measure(params: Params, data: { x: np.Array; y: np.Array }[], opts?: { lr?: number; seed?: number }): Promise<CurvatureResult>;
+  /** Median of 3 warm jitted gradients at this batch (ms). Borrows params and batch. */
+  gradMs(params: Params, batch: NoisyBatch): Promise<number>;
+  dispose(): void;
+};
+
+/**
+ * A reusable meter for one model (the jitted gradient and FD products compile once per batch
+ * shape, so k(t) tracking during training pays compilation once).
+ */
+export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {}): CurvatureMeter {
+  const o = resolve(opts);
+  const loss = noisyLoss(model);
+  const fns: HvpFns<NoisyBatch> = makeHvpFns(loss, { fdStep: o.fdStep });
+  const top = (op: { apply(v: Params): Params }, like: Params, key: np.Array, mask?: (n: string) => boolean): Promise<EigenResult> =>
+    (o.method === "lanczos" ? lanczosTop : powerTop)(op, like, key, { iters: o.iters, tol: o.tol, mask });
+
+  async function batch(params: Params, b: NoisyBatch, key: np.Array): Promise<BatchCurvature> {
+    const t0 = performance.now();
+    const [kNoise, kHess, kNiw] = splitN(key, 3);
+    const out: BatchCurvature = {
+      lambda_noise: null,
+      lambda_max: null,
+      lambda_niw: null,
+      eps_m2: [],
+      matvecs: { noise: 0, hessian: 0, niw: 0 },
+      converged: { noise: true, hessian: true, niw: true },
+      seconds: 0,
+    };
+    for (const e of b.eps) out.eps_m2.push(await meanSquare(e.ref));
+    if (o.which.noise) {
+      if (model.sites.length === 0) out.lambda_noise = 0;
+      else {
+        const op = noiseGnOperator(model, params, b, { at: o.at });
+        try {
+          const r = await top(op, params, kNoise.ref);
+          out.lambda_noise = r.value;
+          out.matvecs.noise = r.matvecs;
+          out.converged.noise = r.converged;
+        } finally {
+          op.dispose();
+        }
+      }
+    }
+    kNoise.dispose();
+    const hasNiw = Object.keys(params).some(isNiw);
+    if (o.which.hessian || (o.which.niw && hasNiw)) {
+      const op = hessianOperator(loss, params, b, { method: o.hvp, fns });
+      try {
+        if (o.which.hessian) {
+          const r = await top(op, params, kHess.ref);
+          out.lambda_max = r.value;
+          out.matvecs.hessian = r.matvecs;
+          out.converged.hessian = r.converged;
+        }
+        if (o.which.niw && hasNiw) {
+          // The NIW block: P H P on the theta coordinates (P the projection onto them).
+          const masked = { apply: (v: Params) => maskNiw(op.apply(maskNiw(v))) };
+          const r = await top(masked, params, kNiw.ref, isNiw);
+          out.lambda_niw = r.value;
+          out.matvecs.niw = r.matvecs;
+          out.converged.niw = r.converged;
+        }
+      } finally {
+        op.dispose();
+      }
+    }
+    kHess.dispose();
+    kNiw.dispose();
+    out.seconds = (performance.now() - t0) / 1000;
+    return out;
+  }
+
+  async function gradMs(params: Params, b: NoisyBatch): Promise<number> {
+    const run = async () => {
+      const t = performance.now();
+      const g = fns.grad(tree.ref(params), tree.ref(b));
+      for (const a of Object.values(g)) await a.blockUntilReady();
+      tree.dispose(g);
+      return performance.now() - t;
+    };
+    await run(); // compile
+    return median([await run(), await run(), await run()]);
+  }
+
+  async function measure(params: Params, data: { x: np.Array; y: np.Array }[], mo: { lr?: number; seed?: number } = {}): Promise<CurvatureResult> {
+    if (data.length === 0) throw new NinrError("curvature: no batches to measure on");
+    const t0 = performance.now();
+    let gradTime = 0;
+    let grad_ms: number | null = null;
+    const keys = splitN(random.key(mo.seed ?? o.seed), data.length);
+    const per: BatchCurvature[] = [];
+    for (let i = 0; i < data.length; i++) {
+      const [epsKey, solveKey] = splitN(keys[i], 2);
+      const B = data[i].x.shape[0];
+      const nb: NoisyBatch = { x: data[i].x.ref, y: data[i].y.ref, eps: drawNoise(model, epsKey, B, data[i].x.dtype) };
+      try {
+        per.push(await batch(params, nb, solveKey));
+        if (i === 0 && o.timeGradient) {
+          const tg = performance.now();
+          grad_ms = await gradMs(params, nb);
+          gradTime = performance.now() - tg;
+        }
+      } finally {
+        tree.dispose(nb);
+      }
+    }
+    const seconds = (performance.now() - t0 - gradTime) / 1000;
+    const lambda_noise = mean(per.map((p) => p.lambda_noise));
+    return {
+      lambda_noise,
+      lambda_max: mean(per.map((p) => p.lambda_max)),
+      lambda_niw: mean(per.map((p) => p.lambda_niw)),
+      k: mo.lr !== undefined && lambda_noise !== null ? mo.lr * lambda_noise : null,
+      per_batch: per,
+      seconds,
+      grad_ms,
+      grad_equivalents: grad_ms ? (seconds * 1000) / grad_ms : null,
+      grad_equivalents_per_batch: grad_ms ? (median(per.map((p) => p.seconds)) * 1000) / grad_ms : null,
+      options: o,
+    };
+  }
+
+  return { batch, measure, gradMs, dispose: () => fns.dispose() };
+}
+
+/** v restricted to the NIW coordinates (consumes v). */
+function maskNiw(v: Params): Params {
+  const out: Params = {};
+  for (const k of Object.keys(v)) {
+    if (isNiw(k)) out[k] = v[k];
+    else {
+      out[k] = np.zeros(v[k].shape, { dtype: v[k].dtype });
+      v[k].dispose();
+    }
+  }
+  return out;
+}
+
+/** The generic measurement: a meter for `model`, one `measure`, disposed. Borrows params and data. */
+export async function measureCurvatureModel(
+  model: NoiseModel,
+  params: Params,
+  data: { x: np.Array; y: np.Array }[],
+  opts: CurvatureOptions & { lr?: number } = {},
+): Promise<CurvatureResult> {
+  const meter = makeCurvatureMeter(model, opts);
+  try {
+    return await meter.measure(params, data, { lr: opts.lr });
+  } finally {
+    meter.dispose();
+  }
+}
+
+/**
+ * The spec-2 curvature of a run's model at `params`, on `batches` batches of `batchSize` images
+ * drawn (without replacement where the data allow) from `images`/`labels` with HostRng(seed),
+ * each with fresh NIN noise at cfg.sigma; k = cfg.lr * lambda_noise.
+ * @param images [n * 784] float32 pixels in [0,1]; @param labels [n] in 0..9
+ * Borrows params.
+ */
+export async function measureCurvature(cfg: RunConfig, params: Params, images: Float32Array, labels: Uint8Array, opts: CurvatureOptions = {}): Promise<CurvatureResult> {
+  const o = resolve(opts);
+  const n = labels.length;
+  if (images.length !== n * 784) throw new NinrError(`curvature: ${images.length} pixels for ${n} labels; expected ${n * 784} (28x28 images)`);
+  if (n < o.batchSize) throw new NinrError(`curvature: batch size ${o.batchSize} is larger than the ${n} images given; pass batchSize <= ${n}`);
+  const rng = new HostRng(o.seed);
+  let perm = rng.permutation(n);
+  let used = 0;
+  const data: { x: np.Array; y: np.Array }[] = [];
+  for (let i = 0; i < o.batches; i++) {
+    if (used + o.batchSize > n) {
+      perm = rng.permutation(n);
+      used = 0;
+    }
+    const idx = perm.subarray(used, used + o.batchSize);
+    used += o.batchSize;
+    const x = new Float32Array(o.batchSize * 784);
+    const y = new Float32Array(o.batchSize * 10);
+    for (let r = 0; r < idx.length; r++) {
+      x.set(images.subarray(idx[r] * 784, idx[r] * 784 + 784), r * 784);
+      const c = labels[idx[r]];
+      if (c > 9) throw new NinrError(`curvature: label ${c} at index ${idx[r]} is outside 0..9`);
+      y[r * 10 + c] = 1;
+    }
+    data.push({ x: np.array(x).reshape([o.batchSize, 784]), y: np.array(y).reshape([o.batchSize, 10]) });
+  }
+  try {
+    return await measureCurvatureModel(noiseModelFor(cfg), params, data, { ...opts, lr: cfg.lr });
+  } finally {
+    for (const d of data) {
+      d.x.dispose();
+      d.y.dispose();
+    }
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Curvature matrix-vector products on parameter trees, never forming a matrix (spec 2):
+ *
+ *   Hessian   H v  of a scalar batch loss: exact (forward-over-reverse, `linearize(grad(loss))`
+ *             reused across calls; or reverse-over-forward under `jit`), or the central
+ *             difference (g(p + h u) - g(p - h u)) |v| / 2h, u = v/|v| (two gradients).
+ *   noise GN  G v = mean_b sum_i Jt_ib^T H_out,b Jt_ib v, the Gauss–Newton matrix of the
+ *             noise response. t_i = (d logits / d eps_i) * tau_i is a jvp in eps_i (per
+ *             sample), Jt_i = dt_i / dparams over ALL parameters, H_out = diag(p) - p p^T for
+ *             softmax cross-entropy (identity for MSE/2). Independent NINs add. One matvec
+ *             = a jvp of t (Jt v), the H_out product, and a vjp of t (Jt^T u).
+ *
+ * Where the noise mode is evaluated (`at`):
+ *   "sampled" (default)  logits, s_i = d logits/d eps_i and H_out at the batch's sampled eps,
+ *                        tangent tau_i = eps_i, so G = mean_b sum_i eps_ib^2 Js^T H_out Js.
+ *                        At small sigma this is sigma^2 E[Js^T H_out Js] at eps = 0; at large
+ *                        sigma it sees the ReLU pattern and the softmax saturation that the
+ *                        noise itself causes, which is why k grows slower than sigma^2 there
+ *                        (spec 2, "Practical recipe").
+ *   "zero"               the leading-order formula: everything at eps = 0, tau_i = sigma, so
+ *                        G = sigma^2 mean_x sum_i Js^T H_out Js, exactly proportional to sigma^2.
+ * In the linear toy model (MSE) both give (mean eps^2 resp. sigma^2) (|v|^2 + |theta|^2).
+ *
+ * Cost, measured on the default MLP (bench/curvature.ts): the jitted `jvp(grad)` HVP is slow
+ * in jax-js 0.1.25 (5-15 gradients per HVP), reverse-over-forward under jit about 2.5, and the
+ * eager `linearize` operator about 2 per matvec after a one-off setup; so operators reuse a
+ * linearization, and the stateless jitted HVP is reverse-over-forward (the same number).
+ *
+ * Ownership: factories BORROW params and batch (they take their own refs); `apply(v)`
+ * consumes v; call `dispose()` when done. Stateless jitted functions consume all arguments.
+ */
+import { numpy as np, grad, jit, jvp, linearize, nn, tree, vjp } from "@jax-js/jax";
+import type { NoiseKind } from "../config.ts";
+import type { Layer } from "../models/arch.ts";
+import { type Params, applyNetwork } from "../models/network.ts";
+import { crossEntropy } from "../train/loss.ts";
+import { type Tree, treeDot, treeNorm, treeZerosLike } from "./treeMath.ts";
+
+/** Loss on the logits: softmax cross-entropy (mean over the batch), or MSE/2 = mean_b sum_c (f - y)^2 / 2. */
+export type OutputLoss = "softmax-ce" | "mse";
+
+/** What the curvature of a NIN network depends on besides its parameters and data. */
+export type NoiseModel = {
+  layers: Layer[];
+  /** Layer indices that carry a NIN, in order (eps[j] belongs to sites[j]). */
+  sites: number[];
+  /** Noise scale: eps ~ sigma * unit-variance noise. */
+  sigma: number;
+  noise: NoiseKind;
+  loss: OutputLoss;
+};
+
+/** A batch with its NIN noise: x [B, nIn], y [B, C] (one-hot or targets), eps[j] [B] for sites[j]. */
+export type NoisyBatch = { x: np.Array; y: np.Array; eps: np.Array[] };
+
+/** A scalar loss of (params, batch); consumes both. */
+export type BatchLoss<B> = (params: Params, batch: B) => np.Array;
+
+/** Where the noise-mode Gauss–Newton matrix is evaluated (see the header). */
+export type NoiseModeAt = "sampled" | "zero";
+
+/** A symmetric linear operator on parameter trees. */
+export type TreeOperator = {
+  /** A v. Consumes v. */
+  apply(v: Tree): Tree;
+  /** Matrix-vector products done so far. */
+  readonly calls: number;
+  dispose(): void;
+};
+
+/** The loss on the logits. Consumes logits and y. */
+export function outputLoss(kind: OutputLoss, logits: np.Array, y: np.Array): np.Array {
+  if (kind === "softmax-ce") return crossEntropy(logits, y);
+  return np.square(logits.sub(y)).sum(1).mean().mul(0.5);
+}
+
+function epsMap(model: NoiseModel, eps: np.Array[]): Map<number, np.Array> {
+  if (eps.length !== model.sites.length) throw new Error(`noisy batch has ${eps.length} eps arrays for ${model.sites.length} NIN sites`);
+  return new Map(model.sites.map((s, j) => [s, eps[j]]));
+}
+
+/** The training loss with the batch's fixed noise (no dropout, no CDT). Consumes params and batch. */
+export function noisyLoss(model: NoiseModel): BatchLoss<NoisyBatch> {
+  return (params, b) => outputLoss(model.loss, applyNetwork(params, b.x, model.layers, { eps: epsMap(model, b.eps) }), b.y);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hessian
+// ---------------------------------------------------------------------------------------------
+
+/** Jitted, stateless products of one loss; build once, reuse for every batch (compiles per shape). */
+export type HvpFns<B> = {
+  /** Gradient tree. Consumes all. */
+  grad: (params: Params, batch: B) => Params;
+  /** Exact H v (reverse-over-forward: grad of the directional derivative). Consumes all. */
+  hvp: (params: Params, batch: B, v: Tree) => Tree;
+  /** Central-difference H v with step `fdStep` along v/|v|. Consumes all. */
+  fdHvp: (params: Params, batch: B, v: Tree) => Tree;
+  dispose(): void;
+};
+
+/** @param fdStep the FD step along the unit vector v/|v| (default 1e-3: float32 gradients, ReLU kinks). */
+export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number } = {}): HvpFns<B> {
+  const h = opts.fdStep ?? 1e-3;
+  // jax-js's mapped tree types do not see through a generic batch type: `any` at this boundary.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type AnyB = any;
+  const gradFn = jit((p: Params, b: AnyB) => grad(loss)(p, b) as Params);
+  const hvpFn = jit((p: Params, b: AnyB, v: Tree) =>
+    grad((q: Params) => {
+      const [l, dl] = jvp((qq: Params) => loss(qq, tree.ref(b)), [q], [tree.ref(v)]);
+      l.dispose();
+      return dl;
+    })(p) as Params,
+  );
+  const fdFn = jit((p: Params, b: AnyB, v: Tree) => {
+    // Scale-free: step along the unit vector, rescale by |v| (guarded for v = 0).
+    const n = np.maximum(treeNorm(tree.ref(v)), 1e-30);
+    const shift = (sign: number) => {
+      const out: Params = {};
+      for (const k of Object.keys(p)) out[k] = p[k].ref.add(v[k].ref.mul(np.reciprocal(n.ref).mul(sign * h)));
+      return out;
+    };
+    const gp = grad(loss)(shift(1), tree.ref(b)) as Params;
+    const gm = grad(loss)(shift(-1), b) as Params;
+    tree.dispose(p);
+    tree.dispose(v);
+    const out: Tree = {};
+    for (const k of Object.keys(gp)) out[k] = gp[k].sub(gm[k]).mul(n.ref.mul(1 / (2 * h)));
+    n.dispose();
+    return out;
+  });
+  return {
+    grad: (p, b) => gradFn(p, b),
+    hvp: (p, b, v) => hvpFn(p, b, v) as Tree,
+    fdHvp: (p, b, v) => fdFn(p, b, v) as Tree,
+    dispose() {
+      gradFn.dispose();
+      hvpFn.dispose();
+      fdFn.dispose();
+    },
+  };
+}
+
+/**
+ * H v at fixed (params, batch). "exact": forward-over-reverse, linearised once here (one
+ * jvp-of-grad pass) and replayed per call. "fd": the jitted central difference of `fns`.
+ * Borrows params and batch.
+ */
+export function hessianOperator<B>(loss: BatchLoss<B>, params: Params, batch: B, opts: { method?: "exact" | "fd"; fns?: HvpFns<B> } = {}): TreeOperator {
+  let calls = 0;
+  if ((opts.method ?? "exact") === "fd") {
+    if (!opts.fns) throw new Error("hessianOperator: method 'fd' needs the jitted fns (makeHvpFns)");
+    const fns = opts.fns;
+    const p = tree.ref(params);
+    const b = tree.ref(batch as Tree) as B;
+    return {
+      apply(v) {
+        calls++;
+        return fns.fdHvp(tree.ref(p), tree.ref(b as Tree) as B, v);
+      },
+      get calls() {
+        return calls;
+      },
+      dispose() {
+        tree.dispose(p);
+        tree.dispose(b as Tree);
+      },
+    };
+  }
+  const g = grad(loss) as (q: Params, b: B) => Params; // see AnyB in makeHvpFns
+  const [g0, lin] = linearize((q: Params) => g(q, tree.ref(batch as Tree) as B), [tree.ref(params)]);
+  tree.dispose(g0);
+  return {
+    apply(v) {
+      calls++;
+      return lin(v) as Tree;
+    },
+    get calls() {
+      return calls;
+    },
+    dispose() {
+      lin.dispose();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Noise-mode Gauss–Newton
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The scaled noise responses t_j = (d logits / d eps_j) * tau_j, stacked [S, B, C].
+ * Consumes params; borrows the batch.
+ */
+export function noiseResponse(model: NoiseModel, params: Params, b: NoisyBatch, at: NoiseModeAt): np.Array {
+  const B = b.x.shape[0];
+  const dtype = b.x.dtype;
+  const ts = model.sites.map((site, j) => {
+    const others = new Map<number, np.Array>();
+    if (at === "sampled") model.sites.forEach((s, i) => i !== j && others.set(s, b.eps[i].ref));
+    const f = (e: np.Array) => applyNetwork(tree.ref(params), b.x.ref, model.layers, { eps: new Map([...others, [site, e]]) });
+    const primal = at === "sampled" ? b.eps[j].ref : np.zeros([B], { dtype });
+    const tangent = at === "sampled" ? b.eps[j].ref : np.full([B], model.sigma, { dtype });
+    const [out, t] = jvp(f, [primal], [tangent]);
+    out.dispose();
+    return t;
+  });
+  tree.dispose(params);
+  return np.stack(ts);
+}
+
+/** H_out u per sample, divided by B (the batch mean). probs [B,C] borrowed; u [S,B,C] consumed. */
+function applyOutHessian(kind: OutputLoss, probs: np.Array | null, u: np.Array, B: number): np.Array {
+  if (kind === "mse" || probs === null) return u.mul(1 / B);
+  const pu = probs.ref.mul(u);
+  return pu.ref.sub(probs.ref.mul(pu.sum(-1, { keepdims: true }))).mul(1 / B);
+}
+
+/** Softmax of the logits at the evaluation point (null for MSE). Borrows all. */
+function outputProbs(model: NoiseModel, params: Params, b: NoisyBatch, at: NoiseModeAt): np.Array | null {
+  if (model.loss !== "softmax-ce") return null;
+  const eps = at === "sampled" ? epsMap(model, b.eps.map((e) => e.ref)) : undefined;
+  return nn.softmax(applyNetwork(tree.ref(params), b.x.ref, model.layers, { eps }));
+}
+
+/**
+ * The noise-mode Gauss–Newton operator at fixed (params, batch): one linearisation and one vjp
+ * of the noise response are built here and replayed per call (about 2.5 gradients a matvec on
+ * the default MLP). No NIN sites: the zero operator. Borrows params and batch.
+ */
+export function noiseGnOperator(model: NoiseModel, params: Params, batch: NoisyBatch, opts: { at?: NoiseModeAt } = {}): TreeOperator {
+  const at = opts.at ?? "sampled";
+  let calls = 0;
+  if (model.sites.length === 0) {
+    const like = treeZerosLike(params);
+    return {
+      apply(v) {
+        calls++;
+        tree.dispose(v);
+        return treeZerosLike(like);
+      },
+      get calls() {
+        return calls;
+      },
+      dispose() {
+        tree.dispose(like);
+      },
+    };
+  }
+  const B = batch.x.shape[0];
+  const probs = outputProbs(model, params, batch, at);
+  const T = (q: Params) => noiseResponse(model, q, batch, at);
+  const [t0, lin] = linearize(T, [tree.ref(params)]);
+  t0.dispose();
+  const [t1, back] = vjp(T, [tree.ref(params)]);
+  t1.dispose();
+  return {
+    apply(v) {
+      calls++;
+      const u = applyOutHessian(model.loss, probs, lin(v) as np.Array, B);
+      return (back(u) as [Params])[0];
+    },
+    get calls() {
+      return calls;
+    },
+    dispose() {
+      lin.dispose();
+      back.dispose();
+      probs?.dispose();
+    },
+  };
+}
+
+/**
+ * Stateless jitted noise-GN matvec (recomputes the response every call: about 5 gradients on
+ * the default MLP, twice the operator's cost; kept for benchmarks and one-off products).
+ * Consumes all arguments.
+ */
+export function makeGnMatvec(model: NoiseModel, opts: { at?: NoiseModeAt } = {}) {
+  const at = opts.at ?? "sampled";
+  return jit((p: Params, b: NoisyBatch, v: Tree) => {
+    const B = b.x.shape[0];
+    const probs = outputProbs(model, p, b, at);
+    const [t, dt] = jvp((q: Params) => noiseResponse(model, q, b, at), [tree.ref(p)], [v]);
+    t.dispose();
+    const u = applyOutHessian(model.loss, probs, dt, B);
+    probs?.dispose();
+    const [t2, back] = vjp((q: Params) => noiseResponse(model, q, b, at), [p]);
+    t2.dispose();
+    const [gv] = back(u) as [Params];
+    tree.dispose(b as unknown as Tree);
+    return gv;
+  });
+}
+
+/** v . (A v) for one vector, a cheap sanity probe. Consumes v. */
+export async function rayleigh(op: TreeOperator, v: Tree): Promise<number> {
+  const av = op.apply(tree.ref(v));
+  const num = (await treeDot(tree.ref(v), av).data())[0] as number;
+  const den = (await treeDot(tree.ref(v), v).data())[0] as number;
+  return num / den;
+}

@@ -1,0 +1,85 @@
+/**
+ * E1, the phase diagram (spec 4): a log grid of sigma (optionally of eta too), per model and
+ * seed, each point a `phase` job (src/experiments/phaseRun.ts). Presets are data.
+ */
+import type { RunConfig } from "../config.ts";
+import { NinrError } from "../errors.ts";
+import type { Job } from "../sweep/spec.ts";
+import type { PhaseJobArgs } from "./phaseRun.ts";
+
+export type PhasesPreset = {
+  name: string;
+  models: RunConfig["model"][];
+  nin: RunConfig["nin"];
+  /** sigma grid: 10^lo .. 10^hi with `perDecade` points a decade (spec: about 3). */
+  sigmaDecades: [number, number];
+  perDecade: number;
+  lrs: number[];
+  seeds: number[];
+  epochs: number;
+  /** Training images (0 = the whole fit split). */
+  trainSize: number;
+  batch: number;
+  initCurvature: PhaseJobArgs["initCurvature"];
+  traceCurvature: PhaseJobArgs["traceCurvature"];
+  testSubset: number;
+  ceiling: number;
+};
+
+const common = {
+  nin: "input" as const,
+  sigmaDecades: [-1, 3] as [number, number],
+  perDecade: 3,
+  lrs: [0.01],
+  batch: 64,
+  initCurvature: { batches: 3, batchSize: 256, iters: 20 },
+  traceCurvature: { batchSize: 256, iters: 12 },
+  testSubset: 1000,
+  ceiling: 12,
+};
+
+export const PHASES_PRESETS: Record<string, PhasesPreset> = {
+  /** One seed of the MLP, one pass over 20k images (312 steps): within 10 minutes on 2 cores. */
+  quick: { ...common, name: "quick", models: ["mlp"], seeds: [0], epochs: 1, trainSize: 20000 },
+  /** The full grid: MLP and CNN, 5 seeds, 2 epochs on the whole fit split. Hours. */
+  paper: { ...common, name: "paper", models: ["mlp", "cnn"], seeds: [0, 1, 2, 3, 4], epochs: 2, trainSize: 0 },
+};
+
+/** 10^lo .. 10^hi, `perDecade` points a decade, rounded to 3 significant digits. */
+export function logGrid(lo: number, hi: number, perDecade: number): number[] {
+  const n = Math.round((hi - lo) * perDecade);
+  return Array.from({ length: n + 1 }, (_, i) => Number((10 ** (lo + i / perDecade)).toPrecision(3)));
+}
+
+/** Trace times: dense early (catapults resolve in tens of steps), sparser later, always the end. */
+export function traceSteps(totalSteps: number): number[] {
+  const base = [0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 300, 500, 800, 1200, 2000, 3000, 5000, 8000];
+  const t = base.filter((s) => s < totalSteps);
+  t.push(totalSteps);
+  return t;
+}
+
+export function phaseJobs(p: PhasesPreset, opts: { dataDir?: string; allowSample?: boolean; fitSize: number; sigmas?: number[] }): Job[] {
+  const sigmas = opts.sigmas ?? logGrid(p.sigmaDecades[0], p.sigmaDecades[1], p.perDecade);
+  if (sigmas.length === 0) throw new NinrError("phases: the sigma grid is empty");
+  const nTrain = p.trainSize > 0 ? Math.min(p.trainSize, opts.fitSize) : opts.fitSize;
+  const steps = Math.floor(nTrain / p.batch) * p.epochs;
+  const jobs: Job[] = [];
+  for (const model of p.models)
+    for (const lr of p.lrs)
+      for (const sigma of sigmas)
+        for (const seed of p.seeds) {
+          const args: PhaseJobArgs = {
+            config: { model, nin: p.nin, sigma, lr, seed, epochs: p.epochs, batch: p.batch, trainSize: p.trainSize },
+            traceSteps: traceSteps(steps),
+            initCurvature: p.initCurvature,
+            traceCurvature: p.traceCurvature,
+            testSubset: p.testSubset,
+            ceiling: p.ceiling,
+            dataDir: opts.dataDir,
+            allowSample: opts.allowSample,
+          };
+          jobs.push({ kind: "phase", args: args as unknown as Record<string, unknown> });
+        }
+  return jobs;
+}
