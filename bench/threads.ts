@@ -7,7 +7,8 @@
  * Threads can only be enabled before jax-js loads, so every measurement is a child process
  * (this file again, with NINR_THREADS_BENCH_MODE set). Rounds run the modes alternately, in a
  * rotated order per round, so all modes see the same machine state; the report gives every run,
- * per-mode medians and the ratio of each mode's median to the "off" median. Machine load
+ * per-mode medians, the ratio of each mode's median to the "off" median, and "cpu/wall", the
+ * CPU seconds of all the child's threads per wall second (how many cores it kept busy). Machine load
  * (`os.loadavg()`) is printed before and after, as other jobs share the cores.
  */
 import { spawnSync } from "node:child_process";
@@ -33,7 +34,7 @@ async function child(mode: string, only: string[]) {
   type Arr = InstanceType<typeof np.Array>;
 
   /** Like bench/workloads.ts ourStepRate, but a timing ends when *all* step outputs are ready. */
-  const stepRate = async (cfg: ReturnType<typeof resolveConfig>, batch: number, steps: number, reps: number) => {
+  const stepRate = async (cfg: ReturnType<typeof resolveConfig>, batch: number, steps: number, reps: number, warm: number) => {
     const fns = makeStepFns(cfg);
     let params = initNetwork(random.key(0), cfg);
     let opt = fns.init(params);
@@ -54,22 +55,27 @@ async function child(mode: string, only: string[]) {
       await last!.data();
       await Promise.all([...tree.leaves(params), ...tree.leaves(opt)].map((a) => (a as Arr).blockUntilReady()));
     };
-    await run(3);
+    await run(warm); // compiles, and lets V8 tier the Wasm kernels up
     const out: number[] = [];
+    const cores: number[] = [];
     for (let r = 0; r < reps; r++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await run(steps);
-      out.push((batch * steps) / ((performance.now() - t0) / 1000));
+      const wall = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      out.push((batch * steps) / wall);
+      cores.push((c.user + c.system) / 1e6 / wall); // CPU seconds of all threads per second
     }
     fns.dispose();
     tree.dispose(params);
     tree.dispose(opt);
-    return out;
+    return { rates: out, cores };
   };
 
   const result: Record<string, unknown> = { mode };
-  if (only.includes("mlp")) result.mlp = await stepRate(resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "none" }), 128, 20, 3);
-  if (only.includes("cnn")) result.cnn = await stepRate(resolveConfig({ model: "cnn", nin: "none" }), 128, 2, 3);
+  if (only.includes("mlp")) result.mlp = await stepRate(resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "none" }), 128, 20, 3, 10);
+  if (only.includes("cnn")) result.cnn = await stepRate(resolveConfig({ model: "cnn", nin: "none" }), 128, 2, 3, 2);
   result.workers = wasmThreadsInfo().workersStarted;
   console.log(JSON.stringify(result));
 }
@@ -87,7 +93,9 @@ async function parent() {
   const load = () => os.loadavg().map((v) => v.toFixed(2)).join(" ");
   console.log(`cores ${os.availableParallelism()}, load before ${load()}, rounds ${rounds}, modes ${modes.join(",")}`);
   const runs: Record<string, Record<string, number[]>> = {};
+  const cores: Record<string, Record<string, number[]>> = {};
   for (const w of only) runs[w] = Object.fromEntries(modes.map((m) => [m, []]));
+  for (const w of only) cores[w] = Object.fromEntries(modes.map((m) => [m, []]));
   for (let r = 0; r < rounds; r++) {
     const order = modes.map((_, i) => modes[(i + r) % modes.length]);
     for (const m of order) {
@@ -100,8 +108,9 @@ async function parent() {
       const wall = (performance.now() - t0) / 1000;
       if (res.status !== 0) throw new Error(`child mode ${m} failed (status ${res.status}, signal ${res.signal}): ${res.stderr}`);
       const j = JSON.parse(res.stdout.trim().split("\n").pop()!);
-      for (const w of only) runs[w][m].push(...j[w]);
-      console.log(`round ${r + 1} mode ${m}: ${only.map((w) => `${w} ${j[w].map((v: number) => v.toFixed(0)).join("/")}`).join("  ")}  workers ${j.workers}  child wall ${wall.toFixed(1)} s  load ${load()}`);
+      for (const w of only) runs[w][m].push(...j[w].rates);
+      for (const w of only) cores[w][m].push(...j[w].cores);
+      console.log(`round ${r + 1} mode ${m}: ${only.map((w) => `${w} ${j[w].rates.map((v: number) => v.toFixed(0)).join("/")} (cpu ${median(j[w].cores).toFixed(2)})`).join("  ")}  workers ${j.workers}  child wall ${wall.toFixed(1)} s  load ${load()}`);
     }
   }
   console.log(`load after ${load()}`);
@@ -109,7 +118,7 @@ async function parent() {
     const base = runs[w].off ? median(runs[w].off) : null;
     for (const m of modes) {
       const med = median(runs[w][m]);
-      console.log(`${w.padEnd(4)} ${m.padEnd(4)} median ${med.toFixed(0).padStart(6)} samples/s  (n=${runs[w][m].length}, min ${Math.min(...runs[w][m]).toFixed(0)}, max ${Math.max(...runs[w][m]).toFixed(0)})${base ? `  ratio vs off ${(med / base).toFixed(3)}` : ""}`);
+      console.log(`${w.padEnd(4)} ${m.padEnd(4)} median ${med.toFixed(0).padStart(6)} samples/s  (n=${runs[w][m].length}, min ${Math.min(...runs[w][m]).toFixed(0)}, max ${Math.max(...runs[w][m]).toFixed(0)}, cpu/wall ${median(cores[w][m]).toFixed(2)})${base ? `  ratio vs off ${(med / base).toFixed(3)}` : ""}`);
     }
   }
 }

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { registerBench } from "./bench.ts";
 import { registerDemo } from "./demo.ts";
+import { registerEvaluate } from "./evaluate.ts";
 import { registerPhases } from "./phases.ts";
 import { registerToy } from "./toy.ts";
 import { registerTrain } from "./train.ts";
@@ -9,6 +10,7 @@ import { registerTrain } from "./train.ts";
 export function registerVerbs(program: Command): void {
   registerDemo(program);
   registerTrain(program);
+  registerEvaluate(program);
   registerToy(program);
   registerPhases(program);
   registerBench(program);

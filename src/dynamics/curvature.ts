@@ -60,7 +60,7 @@ export type CurvatureOptions = {
   seed?: number;
   /** Where the noise mode is evaluated (default "sampled"; see hvp.ts). */
   at?: NoiseModeAt;
-  /** FD step along the unit direction (default 1e-3). */
+  /** FD step along the unit direction (default 1e-5; FD runs in float64, see makeHvpFns). */
   fdStep?: number;
   /** Which numbers to compute (default all; skipping the Hessian ones makes k(t) tracking cheap). */
   which?: { noise?: boolean; hessian?: boolean; niw?: boolean };
@@ -86,7 +86,7 @@ function resolve(opts: CurvatureOptions): Resolved {
     batches: opts.batches ?? 3,
     batchSize: opts.batchSize ?? 256,
     seed: opts.seed ?? 0,
-    fdStep: opts.fdStep ?? 1e-3,
+    fdStep: opts.fdStep ?? 1e-5,
     which: { noise: opts.which?.noise ?? true, hessian: opts.which?.hessian ?? true, niw: opts.which?.niw ?? true },
     timeGradient: opts.timeGradient ?? true,
   };

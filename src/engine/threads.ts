@@ -113,31 +113,47 @@ export class NodeWebWorker {
       this.#emit("message", { type: "message", data, target: this });
     });
     t.on("messageerror", (error) => this.#emit("messageerror", { type: "messageerror", data: error, target: this }));
-    t.on("error", (err) => this.#emitError(err));
+    t.on("error", (err) => {
+      this.#emitError(err);
+      this.#failOutstanding(err);
+    });
     t.on("exit", (code) => {
       this.#thread = null;
-      settle(this.#outstanding);
-      this.#outstanding = 0;
-      if (!this.#terminated && code !== 0) this.#emitError(new Error(`Worker thread exited with code ${code}`));
+      if (this.#terminated) return;
+      const err = new Error(`Wasm worker thread exited with code ${code}`);
+      if (code !== 0) this.#emitError(err);
+      this.#failOutstanding(err);
     });
     const queued = this.#queue;
     this.#queue = [];
-    for (const [msg, transfer] of queued) this.#post(msg, transfer);
-    if (this.#outstanding === 0) t.unref();
+    if (this.#outstanding > 0) t.ref();
+    else t.unref();
+    for (const [msg, transfer] of queued) t.postMessage(msg, transfer as any);
   }
 
-  #post(message: unknown, transfer?: readonly unknown[]) {
-    const t = this.#thread!;
-    totalOutstanding++;
-    if (this.#outstanding++ === 0) t.ref();
-    t.postMessage(message, transfer as any);
+  /**
+   * The thread died with requests unanswered: answer each the way jax-js's worker reports a
+   * failed job, so the pending `await x.data()` rejects instead of never settling.
+   */
+  #failOutstanding(err: unknown) {
+    const n = this.#outstanding;
+    this.#outstanding = 0;
+    settle(n);
+    this.#thread?.unref();
+    for (let i = 0; i < n; i++) {
+      this.#emit("message", { type: "message", data: { type: "done", ok: false, error: `worker thread died: ${String(err)}` }, target: this });
+    }
   }
 
   postMessage(message: unknown, transfer?: readonly unknown[] | { transfer?: readonly unknown[] }) {
     if (this.#terminated) return;
     const list = Array.isArray(transfer) ? transfer : (transfer as { transfer?: readonly unknown[] } | undefined)?.transfer;
-    if (this.#thread) this.#post(message, list);
-    else this.#queue.push([message, list]);
+    totalOutstanding++;
+    const first = this.#outstanding++ === 0;
+    if (this.#thread) {
+      if (first) this.#thread.ref();
+      this.#thread.postMessage(message, list as any);
+    } else this.#queue.push([message, list]);
   }
 
   terminate() {

@@ -70,7 +70,7 @@ export function phaseJobs(p: PhasesPreset, opts: { dataDir?: string; allowSample
       for (const sigma of sigmas)
         for (const seed of p.seeds) {
           const args: PhaseJobArgs = {
-            config: { model, nin: p.nin, sigma, lr, seed, epochs: p.epochs, batch: p.batch, trainSize: p.trainSize },
+            config: { model, nin: p.nin, sigma, lr, seed, epochs: p.epochs, batch: p.batch, trainSize: p.trainSize > 0 ? nTrain : 0 },
             traceSteps: traceSteps(steps),
             initCurvature: p.initCurvature,
             traceCurvature: p.traceCurvature,
