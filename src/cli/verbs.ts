@@ -1,6 +1,7 @@
 /** Every CLI verb, registered in the order `ninr --help` lists them. */
 import type { Command } from "commander";
 import { registerBench } from "./bench.ts";
+import { registerCompare } from "./compare.ts";
 import { registerDemo } from "./demo.ts";
 import { registerEvaluate } from "./evaluate.ts";
 import { registerPhases } from "./phases.ts";
@@ -13,5 +14,6 @@ export function registerVerbs(program: Command): void {
   registerEvaluate(program);
   registerToy(program);
   registerPhases(program);
+  registerCompare(program);
   registerBench(program);
 }

@@ -79,6 +79,8 @@ export class NodeWebWorker {
   #thread: NodeWorker | null = null;
   #queue: [unknown, readonly unknown[] | undefined][] = [];
   #terminated = false;
+  /** Set when the thread could not start or died: later requests fail at once. */
+  #dead: Error | null = null;
   /** Messages posted minus replies received: the thread is ref'd while this is > 0. */
   #outstanding = 0;
 
@@ -95,7 +97,12 @@ export class NodeWebWorker {
     }
     source.then(
       (text) => this.#start(text),
-      (err) => this.#emitError(err),
+      (err) => {
+        this.#queue = [];
+        this.#dead = err instanceof Error ? err : new Error(String(err));
+        this.#emitError(err);
+        this.#failOutstanding(err);
+      },
     );
   }
 
@@ -114,6 +121,7 @@ export class NodeWebWorker {
     });
     t.on("messageerror", (error) => this.#emit("messageerror", { type: "messageerror", data: error, target: this }));
     t.on("error", (err) => {
+      this.#dead = err;
       this.#emitError(err);
       this.#failOutstanding(err);
     });
@@ -121,7 +129,8 @@ export class NodeWebWorker {
       this.#thread = null;
       if (this.#terminated) return;
       const err = new Error(`Wasm worker thread exited with code ${code}`);
-      if (code !== 0) this.#emitError(err);
+      if (!this.#dead && code !== 0) this.#emitError(err);
+      this.#dead ??= err;
       this.#failOutstanding(err);
     });
     const queued = this.#queue;
@@ -147,6 +156,11 @@ export class NodeWebWorker {
 
   postMessage(message: unknown, transfer?: readonly unknown[] | { transfer?: readonly unknown[] }) {
     if (this.#terminated) return;
+    if (this.#dead) {
+      const err = this.#dead;
+      queueMicrotask(() => this.#emit("message", { type: "message", data: { type: "done", ok: false, error: `worker thread died: ${String(err)}` }, target: this }));
+      return;
+    }
     const list = Array.isArray(transfer) ? transfer : (transfer as { transfer?: readonly unknown[] } | undefined)?.transfer;
     totalOutstanding++;
     const first = this.#outstanding++ === 0;

@@ -4,6 +4,8 @@
  */
 import { join } from "node:path";
 import { resolveConfig } from "../config.ts";
+import type { CompareJobArgs } from "../experiments/compare.ts";
+import { runCompareJob } from "../experiments/compareRun.ts";
 import { type PhaseJobArgs, runPhaseJob } from "../experiments/phaseRun.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
 import { disposeResult, runTraining } from "../train/run.ts";
@@ -19,6 +21,10 @@ export const RUNNERS: Record<string, Runner> = {
   /** One point of the E1 phase diagram: args = PhaseJobArgs. */
   phase: async (args, dir) => {
     await runPhaseJob(args as unknown as PhaseJobArgs, dir);
+  },
+  /** One method x model x seed of the comparison: args = CompareJobArgs. */
+  compare: async (args, dir) => {
+    await runCompareJob(args as unknown as CompareJobArgs, dir);
   },
   /** A plain training run: args = { config: Partial<RunConfig>, dataDir?, allowSample? }. */
   train: async (args, dir) => {

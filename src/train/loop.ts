@@ -67,6 +67,17 @@ const READ_EVERY = 25;
 /** Fixed probe batch for ||theta|| and ||J theta|| during training. */
 const PROBE_SIZE = 32; // an RMS over 32 images is a steady trend estimate at a quarter of the cost of 128
 
+/**
+ * The parameters a run starts from: the same key derivation as `train`, so a measurement made
+ * on them (curvature at initialization, sigma selection) describes the run's actual start.
+ */
+export function initialParams(cfg: RunConfig): Params {
+  const [initKey, trainKey, evalKey] = splitN(random.key(cfg.seed), 3);
+  trainKey.dispose();
+  evalKey.dispose();
+  return initNetwork(initKey, cfg);
+}
+
 export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = performance.now();
   const { train: tr } = data;

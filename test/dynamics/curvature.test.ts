@@ -128,12 +128,9 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
   it("Lanczos and power iteration find the dense top eigenvalue of H and of the NIW block", async () => {
     const dense = topOf(H);
     const op = hessianOperator(loss, params, batch);
-    const t0 = performance.now();
     const lz = await lanczosTop(op, params, random.key(11), { iters: P, tol: 1e-10 });
-    console.log("lz ms", performance.now() - t0);
     expect(rel(lz.value, dense)).toBeLessThan(1e-8);
     const pw = await powerTop(op, params, random.key(12), { iters: 400, tol: 1e-10 });
-    console.log("power H", pw.matvecs, lz.matvecs, lz.residual);
     expect(rel(pw.value, dense)).toBeLessThan(1e-3);
     // NIW block: dense principal submatrix vs masked Lanczos.
     const idx = niwIndices(params);
@@ -207,7 +204,6 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
       const lz = await lanczosTop(op, params, random.key(21), { iters: 30, tol: 1e-10 });
       expect(rel(lz.value, dense)).toBeLessThan(1e-8);
       const pw = await powerTop(op, params, random.key(22), { iters: 300, tol: 1e-9 });
-      console.log("power G", pw.matvecs, lz.matvecs);
       expect(rel(pw.value, dense)).toBeLessThan(1e-3);
       op.dispose();
     });
@@ -307,6 +303,15 @@ describe("measureCurvature on a run config (784-8-10 in-NINR, float32)", () => {
     expect(a.grad_ms).toBeGreaterThan(0);
     expect(a.grad_equivalents!).toBeGreaterThan(1);
     expect(b.grad_ms).toBeNull();
+    // FD Hessian (float64 inside) and power iteration agree with exact Lanczos on batch 1.
+    const one = { ...opts, batches: 1, timeGradient: false };
+    const exact = await measureCurvature(cfg, params, images, labels, { ...one, iters: 30, tol: 1e-6 });
+    const fd = await measureCurvature(cfg, params, images, labels, { ...one, iters: 30, tol: 1e-6, hvp: "fd" });
+    expect(rel(fd.lambda_max!, exact.lambda_max!)).toBeLessThan(1e-2);
+    expect(rel(fd.lambda_niw!, exact.lambda_niw!)).toBeLessThan(1e-2);
+    const pw = await measureCurvature(cfg, params, images, labels, { ...one, method: "power", iters: 200, tol: 1e-7, which: { noise: true, hessian: false, niw: false } });
+    expect(rel(pw.lambda_noise!, exact.lambda_noise!)).toBeLessThan(1e-2);
+    expect(pw.lambda_max).toBeNull();
     // Params are borrowed: still usable.
     expect(params["nin0.theta"].shape).toEqual([8]);
     tree.dispose(params);
