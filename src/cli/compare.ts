@@ -44,7 +44,8 @@ export function registerCompare(program: Command): void {
         writeJsonAtomic(sigmaFile, { preset: preset.name, lr: preset.lr, sigmas });
       }
       const methods: MethodSpec[] = [];
-      for (const model of preset.models) methods.push(...(await compareMethods(preset, model, sigmas)));
+      const fitSize = ds.train.n - Math.min(5000, Math.floor(ds.train.n / 10));
+      for (const model of preset.models) methods.push(...(await compareMethods(preset, model, sigmas, fitSize)));
       const jobs = compareJobs(preset, methods, { dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
       const methodOrder = [...new Set(methods.map((m) => m.method))];
       const meta = { preset: preset.name, command: `ninr ${process.argv.slice(2).join(" ")}`, methodOrder, sigmas };

@@ -28,8 +28,8 @@ export type ComparePreset = {
   budget: Record<RunConfig["model"], { trainSize: number; epochs: number }>;
   l2: number[];
   dropout: number[];
-  /** Test images used for robustness (0 = all 10k). */
-  testSubset: number;
+  /** Robustness evaluation: test images per model (0 = all 10k), Gaussian grid modes, corruption severities. */
+  robustness: { testSubset: Record<RunConfig["model"], number>; gaussianModes: ("clipped" | "unclipped")[]; severities: number[] };
   /** Curvature measurement used for sigma selection. */
   sigmaSearch: { batches: number; batchSize: number; iters: number; tol: number; maxMeasurements: number };
 };
@@ -49,7 +49,8 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     budget: { mlp: { trainSize: 10000, epochs: 2 }, cnn: { trainSize: 2000, epochs: 1 } },
     l2: [1e-4],
     dropout: [0.2],
-    testSubset: 2000,
+    // CNN inference costs ~40x the MLP's on this CPU backend: fewer images and conditions.
+    robustness: { testSubset: { mlp: 2000, cnn: 500 }, gaussianModes: ["clipped"], severities: [1, 3, 5] },
     sigmaSearch: { batches: 1, batchSize: 128, iters: 10, tol: 0.25, maxMeasurements: 6 },
   },
   /** The spec's protocol: eta 0.01, batch 64, 5 seeds, all L2/Dropout strengths, full data. Hours. */
@@ -62,7 +63,7 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     budget: { mlp: { trainSize: 0, epochs: 5 }, cnn: { trainSize: 0, epochs: 3 } },
     l2: [1e-5, 1e-4, 1e-3],
     dropout: [0.2, 0.5],
-    testSubset: 0,
+    robustness: { testSubset: { mlp: 0, cnn: 0 }, gaussianModes: ["clipped", "unclipped"], severities: [1, 2, 3, 4, 5] },
     sigmaSearch: { batches: 2, batchSize: 256, iters: 15, tol: 0.15, maxMeasurements: 8 },
   },
 };
@@ -126,8 +127,10 @@ export async function matchedCdt(model: RunConfig["model"], sigma: number, lr: n
 export type MethodSpec = { method: string; model: RunConfig["model"]; config: Partial<RunConfig> };
 
 /** The comparison's methods for one model, with their configs (sigmas and CDT levels resolved). */
-export async function compareMethods(p: ComparePreset, model: RunConfig["model"], sigmas: ChosenSigma[]): Promise<MethodSpec[]> {
-  const { trainSize, epochs } = p.budget[model];
+export async function compareMethods(p: ComparePreset, model: RunConfig["model"], sigmas: ChosenSigma[], fitSize: number): Promise<MethodSpec[]> {
+  const { epochs } = p.budget[model];
+  // A budget larger than the data (e.g. on the bundled sample) means "all of it".
+  const trainSize = p.budget[model].trainSize >= fitSize ? 0 : p.budget[model].trainSize;
   const base: Partial<RunConfig> = { model, lr: p.lr, batch: p.batch, trainSize, epochs, stepLogEvery: 50 };
   const sig = (nin: string, phase: string) => sigmas.find((s) => s.model === model && s.nin === nin && s.phase === phase)!.sigma;
   const methods: MethodSpec[] = [{ method: "vanilla", model, config: { ...base, nin: "none" } }];
@@ -139,13 +142,29 @@ export async function compareMethods(p: ComparePreset, model: RunConfig["model"]
   return methods;
 }
 
-export type CompareJobArgs = { method: string; config: Partial<RunConfig>; testSubset: number; dataDir?: string; allowSample?: boolean };
+export type CompareJobArgs = {
+  method: string;
+  config: Partial<RunConfig>;
+  testSubset: number;
+  gaussianModes: ("clipped" | "unclipped")[];
+  severities: number[];
+  dataDir?: string;
+  allowSample?: boolean;
+};
 
 export function compareJobs(p: ComparePreset, methods: MethodSpec[], opts: { dataDir?: string; allowSample?: boolean }): Job[] {
   const jobs: Job[] = [];
   for (const m of methods)
     for (const seed of p.seeds) {
-      const args: CompareJobArgs = { method: m.method, config: { ...m.config, seed }, testSubset: p.testSubset, dataDir: opts.dataDir, allowSample: opts.allowSample };
+      const args: CompareJobArgs = {
+        method: m.method,
+        config: { ...m.config, seed },
+        testSubset: p.robustness.testSubset[m.model],
+        gaussianModes: p.robustness.gaussianModes,
+        severities: p.robustness.severities,
+        dataDir: opts.dataDir,
+        allowSample: opts.allowSample,
+      };
       jobs.push({ kind: "compare", args: args as unknown as Record<string, unknown> });
     }
   return jobs;

@@ -19,7 +19,7 @@ export async function runCompareJob(a: CompareJobArgs, dir: string): Promise<voi
   const n = a.testSubset > 0 ? Math.min(a.testSubset, ds.test.n) : ds.test.n;
   // The same test images and corruption seeds for every method and seed (seed 0 of the suite).
   const test = { images: ds.test.images.subarray(0, n * 784), labels: ds.test.labels.subarray(0, n) };
-  const [rows] = await evaluateConditions([{ fns: result.fns, params: result.params }], test, allConditions());
+  const [rows] = await evaluateConditions([{ fns: result.fns, params: result.params }], test, allConditions({ gaussianModes: a.gaussianModes, severities: a.severities }));
   const robustness = summarizeRobustness(rows);
   const summary = { ...summarize(result, ds, cfg.epochs), method: a.method, model: cfg.model, seed: cfg.seed, sigma: cfg.nin === "none" ? null : cfg.sigma, robustness, test_images: n };
   await writeRunFolder(dir, cfg, result, summary, { files: { "robustness.json": { test_images: n, summary: robustness, conditions: rows } } });

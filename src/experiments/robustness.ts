@@ -18,11 +18,10 @@ export type Condition = { condition: string; family: "clean" | "gaussian" | "cor
 export type ConditionResult = Condition & { acc: number; loss: number };
 
 /** Every E3 condition: clean, the Gaussian grid in both modes (s > 0), 9 corruptions x 5 severities. */
-export function allConditions(opts: { gaussian?: boolean; corruptions?: boolean } = {}): Condition[] {
+export function allConditions(opts: { gaussianModes?: readonly string[]; severities?: readonly number[] } = {}): Condition[] {
   const out: Condition[] = [{ condition: "clean", family: "clean", level: 0 }];
-  if (opts.gaussian ?? true)
-    for (const mode of GAUSSIAN_GRID_MODES) for (const s of GAUSSIAN_GRID) if (s > 0) out.push({ condition: `gaussian_${mode}`, family: "gaussian", level: s, mode });
-  if (opts.corruptions ?? true) for (const name of CORRUPTION_NAMES) for (const sev of SEVERITIES) out.push({ condition: name, family: "corruption", level: sev });
+  for (const mode of opts.gaussianModes ?? GAUSSIAN_GRID_MODES) for (const s of GAUSSIAN_GRID) if (s > 0) out.push({ condition: `gaussian_${mode}`, family: "gaussian", level: s, mode });
+  for (const name of CORRUPTION_NAMES) for (const sev of opts.severities ?? SEVERITIES) out.push({ condition: name, family: "corruption", level: sev });
   return out;
 }
 
@@ -65,7 +64,7 @@ export function disposeRun(r: LoadedRun): void {
 
 export type RobustnessSummary = {
   clean_acc: number;
-  /** Mean accuracy over the 9 corruptions x 5 severities. */
+  /** Mean accuracy over the 9 corruptions x the evaluated severities (all 5 unless a preset says otherwise). */
   corruption_mean_acc: number | null;
   /** Mean accuracy per corruption (over severities). */
   per_corruption: Record<string, number>;

@@ -35,8 +35,8 @@ export type CompareRow = {
 };
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-/** Sample standard deviation (n - 1); 0 for one value. */
-const std = (v: number[]) => (v.length < 2 ? 0 : Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / (v.length - 1)));
+/** Sample standard deviation (n - 1); NaN for one value (the tables then show the mean alone). */
+const std = (v: number[]) => (v.length < 2 ? NaN : Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / (v.length - 1)));
 
 export function loadCompareRuns(dirs: string[]): (CompareRunSummary & { cdt: number | null })[] {
   const out: (CompareRunSummary & { cdt: number | null })[] = [];
@@ -104,7 +104,7 @@ export async function writeCompareReport(outDir: string, rows: CompareRow[], met
   }));
   writeFileAtomic(join(outDir, "compare.csv"), toCsv(flat));
   const sections: { heading: string; text?: string; svg?: string; tableMarkdown?: string }[] = [];
-  let md = `# NINR comparison (${String(meta.preset)} preset)\n\nCommand: \`${String(meta.command)}\`\n\nAccuracy in %, mean ± std over seeds (sample std). Test noise: x + N(0, s^2) clipped to [0,1]. Corruption mean: 9 corruptions x 5 severities (CIFAR-10-C tables). Rel. error: summed corruption error / vanilla's (same seed).\n`;
+  let md = `# NINR comparison (${String(meta.preset)} preset)\n\nCommand: \`${String(meta.command)}\`\n\nAccuracy in %, mean ± std over seeds (sample std). Test noise: x + N(0, s^2) clipped to [0,1]. Corruption mean: 9 corruptions x the evaluated severities (CIFAR-10-C tables; see compare-config.json). Rel. error: summed corruption error / vanilla's (same seed).\n`;
   const svg = async (spec: object, name: string) => readFileSync((await writeChart(spec, join(outDir, name))).svg, "utf8");
   for (const model of [...new Set(rows.map((r) => r.model))]) {
     const mr = rows.filter((r) => r.model === model);
@@ -116,7 +116,7 @@ export async function writeCompareReport(outDir: string, rows: CompareRow[], met
         s03: formatMeanStd((r.gaussian_acc["0.3"] ?? NaN) * 100, (r.gaussian_acc_std["0.3"] ?? NaN) * 100),
         s05: formatMeanStd((r.gaussian_acc["0.5"] ?? NaN) * 100, (r.gaussian_acc_std["0.5"] ?? NaN) * 100),
         s1: formatMeanStd((r.gaussian_acc["1"] ?? NaN) * 100, (r.gaussian_acc_std["1"] ?? NaN) * 100),
-        corr: r.corruption_mean_acc === null ? "n/a" : formatMeanStd(r.corruption_mean_acc * 100, (r.corruption_mean_std ?? 0) * 100),
+        corr: r.corruption_mean_acc === null ? "n/a" : formatMeanStd(r.corruption_mean_acc * 100, (r.corruption_mean_std ?? NaN) * 100),
         rel: r.relative_corruption_error === null ? "n/a" : r.relative_corruption_error.toFixed(3),
         seeds: r.seeds,
       })),
@@ -130,7 +130,7 @@ export async function writeCompareReport(outDir: string, rows: CompareRow[], met
     const curve: Record<string, unknown>[] = [];
     for (const r of mr)
       for (const [s, a] of Object.entries(r.gaussian_acc)) {
-        const sd = r.gaussian_acc_std[s] ?? 0;
+        const sd = Number.isFinite(r.gaussian_acc_std[s]) ? r.gaussian_acc_std[s] : 0;
         curve.push({ s: Number(s), acc: a * 100, lo: (a - sd) * 100, hi: (a + sd) * 100, method: r.method });
       }
     sections.push({
