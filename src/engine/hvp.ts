@@ -1,8 +1,8 @@
 /**
  * Curvature matrix-vector products on parameter trees, never forming a matrix (spec 2):
  *
- *   Hessian   H v  of a scalar batch loss: exact (forward-over-reverse, `linearize(grad(loss))`
- *             reused across calls; or reverse-over-forward under `jit`), or the central
+ *   Hessian   H v  of a scalar batch loss: exact (reverse-over-forward under `jit`; or
+ *             forward-over-reverse, `linearize(grad(loss))` reused across calls), or the central
  *             difference (g(p + h u) - g(p - h u)) |v| / 2h, u = v/|v| (two gradients, in
  *             float64 by default: in float32 it is useless on ReLU nets, see makeHvpFns).
  *   noise GN  G v = mean_b sum_i Jt_ib^T H_out,b Jt_ib v, the Gauss–Newton matrix of the
@@ -15,17 +15,23 @@
  *   "sampled" (default)  logits, s_i = d logits/d eps_i and H_out at the batch's sampled eps,
  *                        tangent tau_i = eps_i, so G = mean_b sum_i eps_ib^2 Js^T H_out Js.
  *                        At small sigma this is sigma^2 E[Js^T H_out Js] at eps = 0; at large
- *                        sigma it sees the ReLU pattern and the softmax saturation that the
- *                        noise itself causes, which is why k grows slower than sigma^2 there
- *                        (spec 2, "Practical recipe").
+ *                        sigma it sees the ReLU pattern and softmax saturation that the noise
+ *                        itself causes, so k is not exactly proportional to sigma^2 (spec 2,
+ *                        "Practical recipe").
  *   "zero"               the leading-order formula: everything at eps = 0, tau_i = sigma, so
  *                        G = sigma^2 mean_x sum_i Js^T H_out Js, exactly proportional to sigma^2.
  * In the linear toy model (MSE) both give (mean eps^2 resp. sigma^2) (|v|^2 + |theta|^2).
+ * Why "sampled" is the default: on the default MLP (in-NINR, init, batch 256) it agrees with the
+ * full noisy-loss Hessian's lambda_max once the noise dominates, as spec 2 says lambda_noise
+ * must (sigma 100: 68.8 vs 69.7; sigma 300: 763 vs 767), while "zero" does not (49, 442);
+ * sampled / zero = 1.0 at sigma 1, 0.73 at 10, 1.4 at 100, 1.7 at 300.
  *
- * Cost, measured on the default MLP (bench/curvature.ts): the jitted `jvp(grad)` HVP is slow
- * in jax-js 0.1.25 (5-15 gradients per HVP), reverse-over-forward under jit about 2.5, and the
- * eager `linearize` operator about 2 per matvec after a one-off setup; so operators reuse a
- * linearization, and the stateless jitted HVP is reverse-over-forward (the same number).
+ * Cost on the default MLP (bench/curvature.ts, batch 256 / 512, in gradient-equivalents): the
+ * jitted `jvp(grad)` HVP is slow in jax-js 0.1.25 (11-12), reverse-over-forward under jit 2.4,
+ * the `linearize` operator 1.1-2.0 per matvec after a one-off setup of 3-10 (but it leaks in
+ * jax-js 0.1.25, see HvpMethod); the noise-GN operator 2.1-2.4 per matvec after a setup of 7-8
+ * (stateless jit: 4.2-4.3; the GN linearisation does not leak). So the GN operator reuses a
+ * linearisation, and the default exact HVP is jitted reverse-over-forward.
  *
  * Ownership: factories BORROW params and batch (they take their own refs); `apply(v)`
  * consumes v; call `dispose()` when done. Stateless jitted functions consume all arguments.
@@ -107,8 +113,10 @@ export type HvpFns<B> = {
  *   float32 FD HVP is useless: steps >= 1e-4 cross ReLU kinks (131k unit-samples per layer; one
  *   crossing adds jump/2h, e.g. 416x |Hv| at h = 1e-4, 55x at 1e-3) and steps <= 1e-5 drown in
  *   float32 rounding (25% at 1e-5). In float64, h = 1e-5 agrees with the exact HVP to about
- *   0.4% (jax-js's float64 exp/log kernels are only about float32-accurate, which sets the
- *   floor: 3% at h = 1e-6).
+ *   0.4% along a random direction (jax-js's fused float64 softmax kernels are only about
+ *   float32-accurate, which sets the floor: 3% at h = 1e-6), but Lanczos seeks out the
+ *   directions that do cross a kink, so FD eigenvalues of that MLP are still wrong (60-110
+ *   against 1.3), and float64 costs 60-80 gradients per product. Use FD on small nets.
  */
 export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFloat64?: boolean } = {}): HvpFns<B> {
   const h = opts.fdStep ?? 1e-5;
@@ -160,44 +168,67 @@ export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFlo
 }
 
 /**
- * H v at fixed (params, batch). "exact": forward-over-reverse, linearised once here (one
- * jvp-of-grad pass) and replayed per call. "fd": the jitted central difference of `fns`.
- * Borrows params and batch.
+ * How H v is computed at fixed (params, batch):
+ *   "exact"      reverse-over-forward under jit (`fns.hvp`), about 2.4 gradients a product;
+ *   "linearize"  forward-over-reverse, `linearize(grad(loss))` once per operator and replayed:
+ *                1.1-2.0 gradients a product after a setup of 3-10, but in jax-js 0.1.25 eager
+ *                forward-over-reverse leaks a few intermediate buffers of softmax/max/exp per
+ *                linearisation (about 2 KB per 16 samples; jit is leak-free), and `linearize`
+ *                of a gradient with a structurally zero tangent throws ("Ran out of leaves
+ *                while unflattening JsTree"; e.g. a ReLU-only loss), in which case this falls
+ *                back to "exact";
+ *   "fd"         the central difference `fns.fdHvp` (see makeHvpFns for when it can be trusted).
  */
-export function hessianOperator<B>(loss: BatchLoss<B>, params: Params, batch: B, opts: { method?: "exact" | "fd"; fns?: HvpFns<B> } = {}): TreeOperator {
+export type HvpMethod = "exact" | "linearize" | "fd";
+
+/**
+ * H v at fixed (params, batch) as an operator. Borrows params and batch. `fns` (jitted, from
+ * makeHvpFns) is needed for "exact" and "fd"; without it the operator makes and owns its own.
+ */
+export function hessianOperator<B>(loss: BatchLoss<B>, params: Params, batch: B, opts: { method?: HvpMethod; fns?: HvpFns<B> } = {}): TreeOperator {
   let calls = 0;
-  if ((opts.method ?? "exact") === "fd") {
-    if (!opts.fns) throw new Error("hessianOperator: method 'fd' needs the jitted fns (makeHvpFns)");
-    const fns = opts.fns;
-    const p = tree.ref(params);
-    const b = tree.ref(batch as Tree) as B;
+  const method = opts.method ?? "exact";
+  if (method === "linearize") {
+    const g = grad(loss) as (q: Params, b: B) => Params; // see AnyB in makeHvpFns
+    let lin: ((v: Tree) => Tree) & { dispose(): void };
+    try {
+      const [g0, l] = linearize((q: Params) => g(q, tree.ref(batch as Tree) as B), [tree.ref(params)]);
+      tree.dispose(g0);
+      lin = l as typeof lin;
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+      return hessianOperator(loss, params, batch, { ...opts, method: "exact" });
+    }
     return {
       apply(v) {
         calls++;
-        return fns.fdHvp(tree.ref(p), tree.ref(b as Tree) as B, v);
+        return lin(v);
       },
       get calls() {
         return calls;
       },
       dispose() {
-        tree.dispose(p);
-        tree.dispose(b as Tree);
+        lin.dispose();
       },
     };
   }
-  const g = grad(loss) as (q: Params, b: B) => Params; // see AnyB in makeHvpFns
-  const [g0, lin] = linearize((q: Params) => g(q, tree.ref(batch as Tree) as B), [tree.ref(params)]);
-  tree.dispose(g0);
+  const own = opts.fns ? null : makeHvpFns(loss);
+  const fns = opts.fns ?? own!;
+  const product = method === "fd" ? fns.fdHvp : fns.hvp;
+  const p = tree.ref(params);
+  const b = tree.ref(batch as Tree) as B;
   return {
     apply(v) {
       calls++;
-      return lin(v) as Tree;
+      return product(tree.ref(p), tree.ref(b as Tree) as B, v);
     },
     get calls() {
       return calls;
     },
     dispose() {
-      lin.dispose();
+      tree.dispose(p);
+      tree.dispose(b as Tree);
+      own?.dispose();
     },
   };
 }

@@ -57,7 +57,8 @@ type Listener = (ev: any) => void;
 let installed = false;
 let threadCount = 0;
 let workersStarted = 0;
-let savedNavigator: { had: boolean; desc?: PropertyDescriptor; hcDesc?: PropertyDescriptor } | null = null;
+/** How to undo the navigator change (pending until jax-js has read it). */
+let savedNavigator: { definedGlobal: boolean; desc?: PropertyDescriptor; hcDesc?: PropertyDescriptor } | null = null;
 let disabledReason: string | null = null;
 /** Requests posted to all shim workers and not yet answered (see `wasmThreadsIdle`). */
 let totalOutstanding = 0;
@@ -85,6 +86,7 @@ export class NodeWebWorker {
   #outstanding = 0;
 
   constructor(url: string | URL, _options?: { type?: string; name?: string }) {
+    restoreNavigator(); // jax-js has read the pool size by now (see restoreNavigator)
     const href = String(url);
     let source: Promise<string>;
     if (href.startsWith("blob:")) {
@@ -223,11 +225,11 @@ export function enableWasmThreads(n: number = os.availableParallelism()): boolea
   if (typeof g.Worker !== "undefined") return false;
   g.Worker = NodeWebWorker;
   // jax-js sizes its pool as `navigator.hardwareConcurrency || 4` (Node 20 has no navigator).
-  savedNavigator = { had: "navigator" in g, desc: Object.getOwnPropertyDescriptor(g, "navigator") };
   if (typeof g.navigator === "undefined") {
+    savedNavigator = { definedGlobal: true, desc: Object.getOwnPropertyDescriptor(g, "navigator") };
     Object.defineProperty(g, "navigator", { value: { hardwareConcurrency: n }, configurable: true, writable: true });
   } else {
-    savedNavigator.hcDesc = Object.getOwnPropertyDescriptor(g.navigator, "hardwareConcurrency");
+    savedNavigator = { definedGlobal: false, hcDesc: Object.getOwnPropertyDescriptor(g.navigator, "hardwareConcurrency") };
     Object.defineProperty(g.navigator, "hardwareConcurrency", { value: n, configurable: true });
   }
   installed = true;
@@ -236,18 +238,30 @@ export function enableWasmThreads(n: number = os.availableParallelism()): boolea
   return true;
 }
 
+/**
+ * Undo the navigator change. jax-js reads `navigator.hardwareConcurrency` once, when it builds
+ * its backend (at import); the pool's first `new Worker()` comes later, so that is where this
+ * runs: a browser-looking `navigator` global does not linger for other libraries to trip over.
+ */
+function restoreNavigator() {
+  const s = savedNavigator;
+  if (!s) return;
+  savedNavigator = null;
+  const g = globalThis as any;
+  if (s.definedGlobal) {
+    if (s.desc) Object.defineProperty(g, "navigator", s.desc);
+    else delete g.navigator;
+  } else if (g.navigator) {
+    if (s.hcDesc) Object.defineProperty(g.navigator, "hardwareConcurrency", s.hcDesc);
+    else delete g.navigator.hardwareConcurrency;
+  }
+}
+
 /** Remove the shim again (for `verifyWasmThreads` when called too late; harmless otherwise). */
 function uninstall(reason: string) {
   const g = globalThis as any;
   if (g.Worker === NodeWebWorker) delete g.Worker;
-  if (savedNavigator) {
-    if (savedNavigator.desc) Object.defineProperty(g, "navigator", savedNavigator.desc);
-    else if (!savedNavigator.had) delete g.navigator;
-    else if (g.navigator) {
-      if (savedNavigator.hcDesc) Object.defineProperty(g.navigator, "hardwareConcurrency", savedNavigator.hcDesc);
-      else delete g.navigator.hardwareConcurrency;
-    }
-  }
+  restoreNavigator();
   installed = false;
   threadCount = 0;
   disabledReason = reason;

@@ -53,6 +53,19 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     robustness: { testSubset: { mlp: 2000, cnn: 500 }, gaussianModes: ["clipped"], severities: [1, 3, 5] },
     sigmaSearch: { batches: 1, batchSize: 128, iters: 10, tol: 0.25, maxMeasurements: 6 },
   },
+  /** Seconds, for tests and CI smoke runs: one seed, tiny budgets. Not science. */
+  smoke: {
+    name: "smoke",
+    models: ["mlp"],
+    seeds: [0],
+    lr: 0.05,
+    batch: 64,
+    budget: { mlp: { trainSize: 640, epochs: 1 }, cnn: { trainSize: 128, epochs: 1 } },
+    l2: [1e-4],
+    dropout: [0.2],
+    robustness: { testSubset: { mlp: 200, cnn: 100 }, gaussianModes: ["clipped"], severities: [1] },
+    sigmaSearch: { batches: 1, batchSize: 64, iters: 5, tol: 0.5, maxMeasurements: 3 },
+  },
   /** The spec's protocol: eta 0.01, batch 64, 5 seeds, all L2/Dropout strengths, full data. Hours. */
   paper: {
     name: "paper",

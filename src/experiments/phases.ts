@@ -41,6 +41,18 @@ const common = {
 export const PHASES_PRESETS: Record<string, PhasesPreset> = {
   /** One seed of the MLP, one pass over 20k images (312 steps): within 10 minutes on 2 cores. */
   quick: { ...common, name: "quick", models: ["mlp"], seeds: [0], epochs: 1, trainSize: 20000 },
+  /** Seconds, for tests and CI smoke runs: tiny curvature budgets, 200 test images. Not science. */
+  smoke: {
+    ...common,
+    name: "smoke",
+    models: ["mlp"],
+    seeds: [0],
+    epochs: 1,
+    trainSize: 640,
+    initCurvature: { batches: 1, batchSize: 64, iters: 5 },
+    traceCurvature: { batchSize: 64, iters: 4 },
+    testSubset: 200,
+  },
   /** The full grid: MLP and CNN, 5 seeds, 2 epochs on the whole fit split. Hours. */
   paper: { ...common, name: "paper", models: ["mlp", "cnn"], seeds: [0, 1, 2, 3, 4], epochs: 2, trainSize: 0 },
 };
