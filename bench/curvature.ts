@@ -4,15 +4,16 @@
  * one gradient, one exact HVP (three ways), one FD HVP, one noise-GN matvec (two ways), and one
  * full `measureCurvature` estimate (one batch; all three numbers, and lambda_noise alone).
  *
- *   npx tsx bench/curvature.ts [--sigma 10] [--batches 256,512] [--reps 5]
+ *   npx tsx bench/curvature.ts [--sigma 10] [--batches 256,512] [--reps 5] [--fd-batch 256]
  *
  * Data: Fashion-MNIST if installed, else the bundled sample. Timings are medians of `reps`
  * warm runs (the first call, which compiles, is not counted) except the one-off setups.
  */
+import os from "node:os";
 import { grad, jit, jvp, numpy as np, random, tree } from "@jax-js/jax";
 import { resolveConfig } from "../src/config.ts";
 import { loadDataset } from "../src/data/fashion.ts";
-import { measureCurvature, drawNoise, noiseModelFor } from "../src/dynamics/curvature.ts";
+import { drawNoise, makeCurvatureMeter, measureCurvature, noiseModelFor } from "../src/dynamics/curvature.ts";
 import { type NoisyBatch, hessianOperator, makeGnMatvec, makeHvpFns, noiseGnOperator, noisyLoss } from "../src/engine/hvp.ts";
 import { treeRandomNormal } from "../src/engine/treeMath.ts";
 import { type Params, initNetwork } from "../src/models/network.ts";
@@ -24,6 +25,8 @@ function arg(name: string, dflt: string): string {
 const sigma = Number(arg("sigma", "10"));
 const sizes = arg("batches", "256,512").split(",").map(Number);
 const reps = Number(arg("reps", "5"));
+/** The FD estimate (float64, 60-80 gradients a product) runs only at this batch size. */
+const fdBatch = Number(arg("fd-batch", "256"));
 
 async function settle(r: unknown): Promise<void> {
   for (const a of tree.leaves(r as never) as np.Array[]) await a.blockUntilReady();
@@ -54,7 +57,7 @@ const cfg = resolveConfig({ nin: "input", sigma });
 const model = noiseModelFor(cfg);
 const loss = noisyLoss(model);
 const params: Params = initNetwork(random.key(cfg.seed), cfg);
-console.log(`# curvature cost, MLP ${cfg.widths.join("-")}, in-NINR, sigma ${sigma}, data ${ds.source}; reps ${reps}`);
+console.log(`# curvature cost, MLP ${cfg.widths.join("-")}, in-NINR, sigma ${sigma}, data ${ds.source}; reps ${reps}; load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 
 for (const B of sizes) {
   const n = B;
@@ -74,7 +77,7 @@ for (const B of sizes) {
   const rows: [string, number][] = [];
   const g = await timeIt(() => fns.grad(tree.ref(params), tree.ref(batch)));
   rows.push(["gradient (jit)", g]);
-  rows.push(["exact HVP, jit reverse-over-forward", await timeIt(() => fns.hvp(tree.ref(params), tree.ref(batch), tree.ref(v)))]);
+  rows.push(["exact HVP, jit reverse-over-forward (default)", await timeIt(() => fns.hvp(tree.ref(params), tree.ref(batch), tree.ref(v)))]);
   const fwdOverRev = jit((p: Params, b: NoisyBatch, vv: Params) => {
     const [g0, hv] = jvp((q: Params) => grad(loss)(q, tree.ref(b)) as Params, [p], [vv]);
     tree.dispose(g0);
@@ -83,15 +86,15 @@ for (const B of sizes) {
   });
   rows.push(["exact HVP, jit jvp(grad) (forward-over-reverse)", await timeIt(() => fwdOverRev(tree.ref(params), tree.ref(batch), tree.ref(v)), 3)]);
   fwdOverRev.dispose();
-  let hOp = hessianOperator(loss, params, batch);
+  let hOp = hessianOperator(loss, params, batch, { method: "linearize" });
   hOp.dispose();
-  rows.push(["exact HVP operator setup (linearize(grad), once per batch)", await oneOff(async () => {
-    hOp = hessianOperator(loss, params, batch);
+  rows.push(["exact HVP 'linearize' operator setup (linearize(grad), once per batch)", await oneOff(async () => {
+    hOp = hessianOperator(loss, params, batch, { method: "linearize" });
     await settle(hOp.apply(tree.ref(v)));
   })]);
-  rows.push(["exact HVP operator, per matvec (used by measureCurvature)", await timeIt(() => hOp.apply(tree.ref(v)))]);
+  rows.push(["exact HVP 'linearize' operator, per matvec", await timeIt(() => hOp.apply(tree.ref(v)))]);
   hOp.dispose();
-  rows.push(["FD HVP (jit, 2 gradients)", await timeIt(() => fns.fdHvp(tree.ref(params), tree.ref(batch), tree.ref(v)))]);
+  rows.push(["FD HVP (jit, 2 gradients in float64)", await timeIt(() => fns.fdHvp(tree.ref(params), tree.ref(batch), tree.ref(v)))]);
   let gOp = noiseGnOperator(model, params, batch);
   gOp.dispose();
   rows.push(["noise-GN operator setup (linearize + vjp, once per batch)", await oneOff(async () => {
@@ -105,14 +108,26 @@ for (const B of sizes) {
   gnJit.dispose();
   fns.dispose();
 
+  const withFd = B === fdBatch;
   const images = ds.train.images.subarray(0, Math.min(ds.train.n, 4 * B) * 784);
   const labels = ds.train.labels.subarray(0, Math.min(ds.train.n, 4 * B));
-  const full = await measureCurvature(cfg, params, images, labels, { batches: 1, batchSize: B, timeGradient: false });
-  rows.push([`measureCurvature, 1 batch, all three (${full.per_batch[0].matvecs.noise}+${full.per_batch[0].matvecs.hessian}+${full.per_batch[0].matvecs.niw} matvecs)`, full.seconds * 1000]);
-  const noiseOnly = await measureCurvature(cfg, params, images, labels, { batches: 1, batchSize: B, timeGradient: false, which: { hessian: false, niw: false } });
-  rows.push([`measureCurvature, 1 batch, lambda_noise only (${noiseOnly.per_batch[0].matvecs.noise} matvecs)`, noiseOnly.seconds * 1000]);
-  const fd = await measureCurvature(cfg, params, images, labels, { batches: 1, batchSize: B, timeGradient: false, hvp: "fd" });
-  rows.push([`measureCurvature, 1 batch, all three, FD Hessian (${fd.per_batch[0].matvecs.hessian}+${fd.per_batch[0].matvecs.niw} H matvecs)`, fd.seconds * 1000]);
+  const est = async (label: string, o: Parameters<typeof measureCurvature>[4]) => {
+    const r = await measureCurvature(cfg, params, images, labels, { batches: 1, batchSize: B, timeGradient: false, ...o });
+    const m = r.per_batch[0].matvecs;
+    rows.push([`measureCurvature, 1 batch, ${label} (${m.noise}+${m.hessian}+${m.niw} matvecs)`, r.seconds * 1000]);
+    return r;
+  };
+  const full = await est("all three, default", {});
+  await est("lambda_noise only", { which: { hessian: false, niw: false } });
+  await est("lambda_noise only, iters 10, tol 1e-2", { which: { hessian: false, niw: false }, iters: 10, tol: 1e-2 });
+  const meter = makeCurvatureMeter(model, {});
+  await meter.measure(params, [{ x: batch.x, y: batch.y }], { seed: 1 }); // compile
+  const warm = await meter.measure(params, [{ x: batch.x, y: batch.y }], { seed: 2 });
+  meter.dispose();
+  const wm = warm.per_batch[0].matvecs;
+  rows.push([`makeCurvatureMeter().measure, warm (compiled), all three (${wm.noise}+${wm.hessian}+${wm.niw} matvecs)`, warm.seconds * 1000]);
+  const lin = await est("all three, hvp 'linearize'", { hvp: "linearize" });
+  const fd = withFd ? await est("all three, hvp 'fd' (float64)", { hvp: "fd" }) : null;
 
   console.log(`\n## batch ${B}`);
   console.log("| what | ms | gradient-equivalents |\n|---|---:|---:|");
@@ -120,7 +135,9 @@ for (const B of sizes) {
   const p = full.per_batch[0];
   console.log(
     `\nvalues (exact): lambda_noise ${p.lambda_noise?.toPrecision(4)}, lambda_max ${p.lambda_max?.toPrecision(4)}, lambda_niw ${p.lambda_niw?.toPrecision(4)}, ` +
-      `k = ${full.k?.toPrecision(4)} (eta ${cfg.lr}); FD: lambda_max ${fd.lambda_max?.toPrecision(4)}, lambda_niw ${fd.lambda_niw?.toPrecision(4)}; converged ${JSON.stringify(p.converged)}`,
+      `k = ${full.k?.toPrecision(4)} (eta ${cfg.lr}); converged ${JSON.stringify(p.converged)}; ` +
+      `linearize: lambda_max ${lin.lambda_max?.toPrecision(4)}, lambda_niw ${lin.lambda_niw?.toPrecision(4)}` +
+      (fd ? `; FD: lambda_max ${fd.lambda_max?.toPrecision(4)}, lambda_niw ${fd.lambda_niw?.toPrecision(4)} (ReLU kinks: see hvp.ts)` : ""),
   );
   tree.dispose(batch);
   tree.dispose(v);

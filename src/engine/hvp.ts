@@ -99,7 +99,11 @@ export function noisyLoss(model: NoiseModel): BatchLoss<NoisyBatch> {
 export type HvpFns<B> = {
   /** Gradient tree. Consumes all. */
   grad: (params: Params, batch: B) => Params;
-  /** Exact H v (reverse-over-forward: grad of the directional derivative). Consumes all. */
+  /**
+   * Exact H v (reverse-over-forward: grad of the directional derivative). Jitted for float32;
+   * eager for float64 params (jax-js jit bug, see below; eager nested AD leaks a few small
+   * buffers per call in jax-js 0.1.25, acceptable for float64 oracles). Consumes all.
+   */
   hvp: (params: Params, batch: B, v: Tree) => Tree;
   /** Central-difference H v with step `fdStep` along v/|v|. Consumes all. */
   fdHvp: (params: Params, batch: B, v: Tree) => Tree;
@@ -125,13 +129,17 @@ export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFlo
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   type AnyB = any;
   const gradFn = jit((p: Params, b: AnyB) => grad(loss)(p, b) as Params);
-  const hvpFn = jit((p: Params, b: AnyB, v: Tree) =>
-    grad((q: Params) => {
+  const rof = (p: Params, b: AnyB, v: Tree) => {
+    const out = grad((q: Params) => {
       const [l, dl] = jvp((qq: Params) => loss(qq, tree.ref(b)), [q], [tree.ref(v)]);
       l.dispose();
       return dl;
-    })(p) as Params,
-  );
+    })(p) as Params;
+    tree.dispose(b);
+    tree.dispose(v);
+    return out;
+  };
+  const hvpFn = jit(rof);
   const to64 = <T>(t: T): T => (up ? (tree.map((a: np.Array) => (a.dtype === np.float32 ? a.astype(np.float64) : a), t as AnyB) as T) : t);
   const fdFn = jit((p0: Params, b0: AnyB, v0: Tree) => {
     const dtypes = Object.fromEntries(Object.keys(p0).map((k) => [k, p0[k].dtype]));
@@ -157,7 +165,9 @@ export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFlo
   });
   return {
     grad: (p, b) => gradFn(p, b),
-    hvp: (p, b, v) => hvpFn(p, b, v) as Tree,
+    // jax-js 0.1.25 miscompiles second-order products of float64 programs under jit (wrong,
+    // run-to-run varying numbers; float32 is right): float64 trees take the eager path.
+    hvp: (p, b, v) => (Object.values(p).some((a) => a.dtype === np.float64) ? rof(p, b, v) : (hvpFn(p, b, v) as Tree)),
     fdHvp: (p, b, v) => fdFn(p, b, v) as Tree,
     dispose() {
       gradFn.dispose();
@@ -169,7 +179,8 @@ export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFlo
 
 /**
  * How H v is computed at fixed (params, batch):
- *   "exact"      reverse-over-forward under jit (`fns.hvp`), about 2.4 gradients a product;
+ *   "exact"      reverse-over-forward under jit (`fns.hvp`), about 2.4 gradients a product
+ *                (float64 params: eager, as jax-js 0.1.25 miscompiles float64 second-order jit);
  *   "linearize"  forward-over-reverse, `linearize(grad(loss))` once per operator and replayed:
  *                1.1-2.0 gradients a product after a setup of 3-10, but in jax-js 0.1.25 eager
  *                forward-over-reverse leaks a few intermediate buffers of softmax/max/exp per
@@ -190,25 +201,45 @@ export function hessianOperator<B>(loss: BatchLoss<B>, params: Params, batch: B,
   const method = opts.method ?? "exact";
   if (method === "linearize") {
     const g = grad(loss) as (q: Params, b: B) => Params; // see AnyB in makeHvpFns
-    let lin: ((v: Tree) => Tree) & { dispose(): void };
+    type Lin = ((v: Tree) => Tree) & { dispose(): void };
+    let lin: Lin | null = null;
+    let fallback: TreeOperator | null = null;
+    const fallBack = (e: unknown) => {
+      // jax-js 0.1.25 cannot linearize some gradients (see HvpMethod): use the jitted product.
+      if (!(e instanceof TypeError)) throw e;
+      lin?.dispose();
+      lin = null;
+      fallback = hessianOperator(loss, params, batch, { ...opts, method: "exact" });
+    };
     try {
       const [g0, l] = linearize((q: Params) => g(q, tree.ref(batch as Tree) as B), [tree.ref(params)]);
       tree.dispose(g0);
-      lin = l as typeof lin;
+      lin = l as unknown as Lin;
     } catch (e) {
-      if (!(e instanceof TypeError)) throw e;
-      return hessianOperator(loss, params, batch, { ...opts, method: "exact" });
+      fallBack(e);
     }
     return {
       apply(v) {
         calls++;
-        return lin(v);
+        if (lin) {
+          const keep = tree.ref(v);
+          try {
+            const out = lin(v);
+            tree.dispose(keep);
+            return out;
+          } catch (e) {
+            fallBack(e);
+            return fallback!.apply(keep);
+          }
+        }
+        return fallback!.apply(v);
       },
       get calls() {
         return calls;
       },
       dispose() {
-        lin.dispose();
+        lin?.dispose();
+        fallback?.dispose();
       },
     };
   }
@@ -323,6 +354,8 @@ export function noiseGnOperator(model: NoiseModel, params: Params, batch: NoisyB
 /**
  * Stateless jitted noise-GN matvec (recomputes the response every call: about 5 gradients on
  * the default MLP, twice the operator's cost; kept for benchmarks and one-off products).
+ * Float32 only in earnest: it matched the dense GN on the float64 tiny net in the tests, but
+ * jax-js 0.1.25 miscompiles some float64 second-order programs (see HvpFns.hvp).
  * Consumes all arguments.
  */
 export function makeGnMatvec(model: NoiseModel, opts: { at?: NoiseModeAt } = {}) {

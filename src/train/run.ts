@@ -14,6 +14,9 @@ import { holdout as holdoutSplit, subset } from "../data/split.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { encodeSafetensors, type HostTensor } from "../io/safetensors.ts";
 import type { Params } from "../models/network.ts";
+import { classifyTrajectory } from "../dynamics/classify.ts";
+import { type CurvatureResult, measureCurvature } from "../dynamics/curvature.ts";
+import { predictPhase } from "../dynamics/predict.ts";
 import { type Metric, type TrainData, type TrainHooks, type TrainResult, train } from "./loop.ts";
 
 export type RunSummary = {
@@ -76,7 +79,24 @@ export type RunOptions = {
   /** Already-loaded data (sweeps load once); overrides dataDir. */
   dataset?: Dataset;
   hooks?: TrainHooks;
+  /** With NINs: measure k = eta * lambda_noise at the start and end, and name the phase (default true). */
+  curvature?: boolean;
 };
+
+/** Curvature fields of a NINR run's summary (spec 2; issue: every train summary names its phase). */
+export type PhaseSummary = {
+  k_init: number;
+  k_final: number | null;
+  lambda_noise_init: number;
+  lambda_niw_init: number | null;
+  predicted_phase: string;
+  observed_phase: string;
+  phase_reason: string;
+  curvature_seconds: number;
+};
+
+/** Budget of the start/end measurements in `ninr train`: 2 batches of 256, Lanczos with 15 matvecs. */
+const TRAIN_CURVATURE = { batches: 2, batchSize: 256, iters: 15 };
 
 /**
  * Write a finished run's folder. `summary.json` goes last: its presence marks the run done
@@ -110,10 +130,50 @@ export function writeRunConfig(outDir: string, cfg: RunConfig, ds: Dataset): voi
 export async function runTraining(cfg: RunConfig, outDir: string, opts: RunOptions = {}): Promise<{ summary: RunSummary; metrics: Metric[]; dataset: Dataset; result: TrainResult }> {
   const ds = opts.dataset ?? loadDataset({ dataDir: opts.dataDir, allowSample: opts.allowSample ?? false });
   writeRunConfig(outDir, cfg, ds);
-  const result = await train(cfg, prepareData(ds, cfg), opts.hooks);
-  const summary = summarize(result, ds, cfg.epochs);
+  const data = prepareData(ds, cfg);
+  const withCurvature = (opts.curvature ?? true) && cfg.nin !== "none";
+  let init: CurvatureResult | null = null;
+  const hooks: TrainHooks = {
+    ...opts.hooks,
+    onStart: async (params) => {
+      if (withCurvature) init = await measureCurvature(cfg, params, data.train.images, data.train.labels, { ...TRAIN_CURVATURE, seed: cfg.seed, which: { noise: true, niw: true, hessian: false }, timeGradient: false });
+      await opts.hooks?.onStart?.(params);
+    },
+  };
+  const result = await train(cfg, data, hooks);
+  let summary: RunSummary & Partial<PhaseSummary> = summarize(result, ds, cfg.epochs);
+  if (init) summary = { ...summary, ...(await phaseSummary(cfg, data, result, init)) };
   await writeRunFolder(outDir, cfg, result, summary);
   return { summary, metrics: result.metrics, dataset: ds, result };
+}
+
+/** k at the start and the end of a run, and the predicted and observed phase (spec 2). */
+async function phaseSummary(cfg: RunConfig, data: TrainData, result: TrainResult, init: CurvatureResult): Promise<PhaseSummary> {
+  const t0 = performance.now();
+  const kInit = init.k ?? 0;
+  let kFinal: number | null = null;
+  if (!result.diverged) {
+    const end = await measureCurvature(cfg, result.params, data.train.images, data.train.labels, { ...TRAIN_CURVATURE, seed: cfg.seed + 1, which: { noise: true, niw: false, hessian: false }, timeGradient: false });
+    kFinal = end.k;
+  }
+  const obs = classifyTrajectory({
+    kSteps: kFinal === null ? [0] : [0, result.steps],
+    k: kFinal === null ? [kInit] : [kInit, kFinal],
+    steps: result.steps,
+    diverged: result.diverged,
+    maxLoss: result.diverged ? Infinity : result.finalTrainLoss,
+    finalTrainAcc: result.holdout?.acc ?? result.test.acc,
+  });
+  return {
+    k_init: kInit,
+    k_final: kFinal,
+    lambda_noise_init: init.lambda_noise ?? 0,
+    lambda_niw_init: init.lambda_niw,
+    predicted_phase: predictPhase({ k: kInit, steps: result.steps }),
+    observed_phase: obs.phase,
+    phase_reason: obs.reason,
+    curvature_seconds: init.seconds + (performance.now() - t0) / 1000,
+  };
 }
 
 /** Release a result's device memory. */

@@ -26,6 +26,10 @@ describe("ninr train", () => {
     expect(summary.clean_test_acc).toBeLessThanOrEqual(1);
     expect(summary.diverged).toBe(false);
     expect(summary.niw_norm).toHaveLength(1);
+    // With NINs the summary names the phase from the measured k = eta * lambda_noise.
+    expect(summary.k_init).toBeGreaterThan(0);
+    expect(["decoupled", "decay", "catapult", "divergent"]).toContain(summary.predicted_phase);
+    expect(["decoupled", "decay", "catapult", "divergent"]).toContain(summary.observed_phase);
     expect(typeof summary.seconds).toBe("number");
     const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines[0].kind).toBe("step");
@@ -36,7 +40,7 @@ describe("ninr train", () => {
 
     // --config reads the same keys back; flags override it.
     const again = join(out, "again");
-    const r2 = ninr("train", "--config", join(out, "config.json"), "--sigma", "0.5", "--out", again, "--quiet");
+    const r2 = ninr("train", "--config", join(out, "config.json"), "--sigma", "0.5", "--out", again, "--quiet", "--no-curvature");
     expect(r2.status, r2.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(again, "config.json"), "utf8"))).toMatchObject({ sigma: 0.5, trainSize: 600, nin: "input" });
   });

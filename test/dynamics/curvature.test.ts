@@ -1,8 +1,8 @@
 /**
  * Oracle tests for the curvature instruments (spec 2, "Which curvature"), on tiny nets in
  * float64 where every matrix can be built densely:
- *   - exact HVP columns (forward-over-reverse) = central-difference columns = the stateless
- *     jitted reverse-over-forward HVP;
+ *   - exact HVP columns, forward-over-reverse (linearize) = jitted reverse-over-forward =
+ *     central differences;
  *   - the noise response t = (d logits / d eps) eps against a finite difference in eps;
  *   - the noise-mode GN operator (jvp, H_out, vjp) = J^T H_out J assembled densely from
  *     Jacobian columns and softmax probabilities computed separately;
@@ -103,7 +103,8 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
   let H: number[][] = [];
 
   beforeAll(async () => {
-    const hOp = hessianOperator(loss, params, batch);
+    // Forward-over-reverse (linearize of grad): the dense reference for the other products.
+    const hOp = hessianOperator(loss, params, batch, { method: "linearize" });
     H = await denseOf((v) => hOp.apply(v), params);
     hOp.dispose();
   });
@@ -113,7 +114,7 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
     expect(maxDiff(H, H.map((_, i) => H.map((row) => row[i])))).toBeLessThan(1e-10 * maxAbs(H));
   });
 
-  it("exact HVP columns = central-difference columns = jitted reverse-over-forward HVP", async () => {
+  it("forward-over-reverse HVP columns = reverse-over-forward columns = central differences", async () => {
     const fns = makeHvpFns(loss, { fdStep: 1e-3 });
     const fd = await denseOf((v) => fns.fdHvp(tree.ref(params), tree.ref(batch), v), params);
     const rof = await denseOf((v) => fns.hvp(tree.ref(params), tree.ref(batch), v), params);
@@ -208,6 +209,36 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
       op.dispose();
     });
   }
+
+  it("float32: the jitted reverse-over-forward HVP (the real models' path) = forward-over-reverse", async () => {
+    // (jax-js 0.1.25 miscompiles float64 second-order jit, so float64 takes an eager path; the
+    // jitted path is what float32 models use, checked here against the eager linearisation.)
+    const p32 = tree.map((a: np.Array) => a.ref.astype(np.float32), params) as Params;
+    const b32 = tree.map((a: np.Array) => a.ref.astype(np.float32), batch) as NoisyBatch;
+    const fns = makeHvpFns(loss);
+    const jitCols = await denseOf((v) => fns.hvp(tree.ref(p32), tree.ref(b32), v), p32);
+    fns.dispose();
+    const lin = hessianOperator(loss, p32, b32, { method: "linearize" });
+    const linCols = await denseOf((v) => lin.apply(v), p32);
+    lin.dispose();
+    tree.dispose(p32);
+    tree.dispose(b32);
+    expect(maxDiff(jitCols, linCols)).toBeLessThan(1e-5 * maxAbs(linCols));
+    expect(maxDiff(linCols, H)).toBeLessThan(1e-4 * maxAbs(H));
+  });
+
+  it("the linearize operator falls back to jit when jax-js cannot linearize (structurally zero Hessian)", async () => {
+    const reluOnly = (p: Params, b: NoisyBatch) => {
+      tree.dispose(b);
+      return nn.relu(p["layer0.bias"].ref).sum().add(p["layer1.bias"].sum()).add(tree.leaves(p).length * 0);
+    };
+    const p = tree.ref(params);
+    const op = hessianOperator(reluOnly, p, batch, { method: "linearize" });
+    const hv = await treeToHost(op.apply(treeFromHost(new Float64Array(P).fill(1), params)));
+    op.dispose();
+    tree.dispose(p);
+    expect(Math.max(...Array.from(hv).map(Math.abs))).toBe(0);
+  });
 
   it("the 'zero' mode scales exactly as sigma^2", async () => {
     const lam = async (sigma: number) => {
