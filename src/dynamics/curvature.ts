@@ -20,9 +20,10 @@
  *   sigma      1        10      30      100     300
  *   k          4.9e-5   3.6e-3  0.038   0.69    7.6
  *   lambda_max 1.21     1.24    4.40    69.7    767     (-> lambda_noise: the noise dominates)
- *   lambda_niw / lambda_noise about 0.45-0.54 throughout (the spec's "about half").
- * Cost: about 45 gradient-equivalents per batch for lambda_noise alone (11-13 Lanczos steps),
- * 110-150 for all three (bench/curvature.ts).
+ *   lambda_niw / lambda_noise about 0.45-0.56 throughout (the spec's "about half").
+ * Cost per batch (bench/curvature.ts, batch 256 / 512, gradient-equivalents): lambda_noise
+ * alone about 39 (11-13 Lanczos steps; 27-32 with iters 10, tol 1e-2), all three 130-175
+ * (100-125 with hvp "linearize"). Reuse a meter (makeCurvatureMeter) for repeated k(t) checks.
  *
  * The FD Hessian option is a cross-check for small or smooth models only: on the 670k-parameter
  * ReLU MLP the central difference crosses ReLU kinks at any usable step, and Lanczos locks on
@@ -52,6 +53,7 @@ import {
   noiseGnOperator,
   noisyLoss,
 } from "../engine/hvp.ts";
+import { treeMask } from "../engine/treeMath.ts";
 import { layersFor, ninLayerIndices } from "../models/arch.ts";
 import { type Params, isNiw, splitN } from "../models/network.ts";
 import { sampleEps } from "../nin/noise.ts";
@@ -249,7 +251,7 @@ export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {
         }
         if (o.which.niw && hasNiw) {
           // The NIW block: P H P on the theta coordinates (P the projection onto them).
-          const masked = { apply: (v: Params) => maskNiw(op.apply(maskNiw(v))) };
+          const masked = { apply: (v: Params) => treeMask(op.apply(treeMask(v, isNiw)), isNiw) };
           const r = await top(masked, params, kNiw.ref, isNiw);
           out.lambda_niw = r.value;
           out.matvecs.niw = r.matvecs;
@@ -316,19 +318,6 @@ export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {
   }
 
   return { batch, measure, gradMs, dispose: () => fns.dispose() };
-}
-
-/** v restricted to the NIW coordinates (consumes v). */
-function maskNiw(v: Params): Params {
-  const out: Params = {};
-  for (const k of Object.keys(v)) {
-    if (isNiw(k)) out[k] = v[k];
-    else {
-      out[k] = np.zeros(v[k].shape, { dtype: v[k].dtype });
-      v[k].dispose();
-    }
-  }
-  return out;
 }
 
 /** The generic measurement: a meter for `model`, one `measure`, disposed. Borrows params and data. */

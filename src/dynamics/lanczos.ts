@@ -3,13 +3,15 @@
  * src/engine/hvp.ts): Lanczos with full reorthogonalisation, and power iteration as a
  * simpler cross-check. Both start from a random vector drawn from an explicit jax-js key.
  *
- * Lanczos (m steps, default 20): q_1 = z/|z|; w = A q_j; alpha_j = q_j.w;
- * w -= alpha_j q_j + beta_{j-1} q_{j-1}; then w is orthogonalised again against every q_i
- * (classical Gram–Schmidt, twice), beta_j = |w|. The largest eigenvalue of the tridiagonal
+ * Lanczos (m steps, default 20): q_1 = z/|z|; w = A q_j; alpha_j = q_j.w; w is orthogonalised
+ * against every q_i (classical Gram–Schmidt, twice; this subsumes the three-term recurrence
+ * w -= alpha_j q_j + beta_{j-1} q_{j-1}), beta_j = |w|, q_{j+1} = w / beta_j. The largest eigenvalue of the tridiagonal
  * T_j (Jacobi, in JS) is the estimate; it stops when the Ritz residual beta_j |s_j| drops below
  * tol * |theta|, or at breakdown (an invariant subspace: exact). The reorthogonalisation
  * coefficients stay on the device; only alpha_j and beta_j are read back, once per step.
- * The Lanczos vectors are stored raveled (1-D); memory: m parameter vectors.
+ * The Lanczos vectors are stored raveled (1-D); memory: m parameter vectors. The returned
+ * `value` is that of the float32/float64 arithmetic of the operator; Ritz values converge to
+ * the top eigenvalue from below.
  *
  * Power iteration returns the Rayleigh quotient of the dominant eigenvector, i.e. the
  * eigenvalue of largest MAGNITUDE: right for the PSD Gauss–Newton matrix, and for a Hessian
@@ -101,7 +103,8 @@ export async function lanczosTop(op: SymmetricOperator, like: Tree, key: np.Arra
     // One fused program: alpha_j = q_j.w, w orthogonalised against every q_i (which subsumes
     // the three-term recurrence), beta_j = |w|, q_{j+1} = w / beta_j.
     zero ??= np.zeros(w.shape, { dtype: w.dtype });
-    const slots = Array.from({ length: m }, (_, i) => (i < Q.length ? Q[i] : zero!).ref);
+    const arity = Math.min(m, Math.ceil(Q.length / SLOT_BUCKET) * SLOT_BUCKET);
+    const slots = Array.from({ length: arity }, (_, i) => (i < Q.length ? Q[i] : zero!).ref);
     const [qNext, a, bArr] = lanczosStep(w, Q[j].ref, slots);
     alpha.push(await scalar(a));
     const b = await scalar(bArr);
@@ -142,11 +145,14 @@ export async function lanczosTop(op: SymmetricOperator, like: Tree, key: np.Arra
  * One Lanczos step after the matvec w = A q_j: alpha = q_j.w; w minus its components along the
  * qs, twice (classical Gram–Schmidt with reorthogonalisation, which also removes the q_j and
  * q_{j-1} terms of the three-term recurrence); beta = |w|; returns [w / beta, alpha, beta].
- * Fixed arity (unused slots get one shared zero vector), so it compiles once per (m, size,
- * dtype). Stacking the qs into a matrix instead costs more in jax-js 0.1.25 (np.stack of
- * 15 x 670k floats: 100-400 ms) than this whole program (about 60 ms for 20 slots of 670k).
+ * The arity grows in buckets of SLOT_BUCKET (unused slots get one shared zero vector), so it
+ * compiles a handful of times per (size, dtype), cached for the process. Stacking the qs into
+ * a matrix instead costs more in jax-js 0.1.25 (np.stack of 15 x 670k floats: 100-400 ms) than
+ * this whole program (about 35 ms a step at 670k, warm; about 1 s of compilation once per
+ * process and size).
  * Consumes all.
  */
+const SLOT_BUCKET = 4;
 const lanczosStep = jit((w: np.Array, qj: np.Array, qs: np.Array[]) => {
   const a = np.dot(qj, w.ref);
   for (let pass = 0; pass < 2; pass++) {

@@ -27,10 +27,10 @@
  * sampled / zero = 1.0 at sigma 1, 0.73 at 10, 1.4 at 100, 1.7 at 300.
  *
  * Cost on the default MLP (bench/curvature.ts, batch 256 / 512, in gradient-equivalents): the
- * jitted `jvp(grad)` HVP is slow in jax-js 0.1.25 (11-12), reverse-over-forward under jit 2.4,
- * the `linearize` operator 1.1-2.0 per matvec after a one-off setup of 3-10 (but it leaks in
- * jax-js 0.1.25, see HvpMethod); the noise-GN operator 2.1-2.4 per matvec after a setup of 7-8
- * (stateless jit: 4.2-4.3; the GN linearisation does not leak). So the GN operator reuses a
+ * jitted `jvp(grad)` HVP is slow in jax-js 0.1.25 (11.5), reverse-over-forward under jit 2.5,
+ * the `linearize` operator 1.7-1.9 per matvec after a one-off setup of 6-9 (but it leaks in
+ * jax-js 0.1.25, see HvpMethod); the noise-GN operator 2.2 per matvec after a setup of 6-8
+ * (stateless jit: 4.1-4.2; the GN linearisation does not leak). So the GN operator reuses a
  * linearisation, and the default exact HVP is jitted reverse-over-forward.
  *
  * Ownership: factories BORROW params and batch (they take their own refs); `apply(v)`
@@ -41,7 +41,7 @@ import type { NoiseKind } from "../config.ts";
 import type { Layer } from "../models/arch.ts";
 import { type Params, applyNetwork } from "../models/network.ts";
 import { crossEntropy } from "../train/loss.ts";
-import { type Tree, treeDot, treeNorm, treeZerosLike } from "./treeMath.ts";
+import { type Tree, treeNorm, treeZerosLike } from "./treeMath.ts";
 
 /** Loss on the logits: softmax cross-entropy (mean over the batch), or MSE/2 = mean_b sum_c (f - y)^2 / 2. */
 export type OutputLoss = "softmax-ce" | "mse";
@@ -373,12 +373,4 @@ export function makeGnMatvec(model: NoiseModel, opts: { at?: NoiseModeAt } = {})
     tree.dispose(b as unknown as Tree);
     return gv;
   });
-}
-
-/** v . (A v) for one vector, a cheap sanity probe. Consumes v. */
-export async function rayleigh(op: TreeOperator, v: Tree): Promise<number> {
-  const av = op.apply(tree.ref(v));
-  const num = (await treeDot(tree.ref(v), av).data())[0] as number;
-  const den = (await treeDot(tree.ref(v), v).data())[0] as number;
-  return num / den;
 }

@@ -147,6 +147,7 @@ export async function runPhaseJob(a: PhaseJobArgs, dir: string): Promise<PhaseRe
     finalTrainAcc: cleanAcc,
   });
   const kLater = trace.k.slice(1).filter(Number.isFinite);
+  const divergent = obs.phase === "divergent";
   const record: PhaseRecord = {
     model: cfg.model,
     nin: cfg.nin,
@@ -165,10 +166,11 @@ export async function runPhaseJob(a: PhaseJobArgs, dir: string): Promise<PhaseRe
     classifier_reason: obs.reason,
     k_final: trace.k[trace.k.length - 1],
     k_min: kLater.length ? Math.min(...kLater) : k0,
-    niw_decay_time: result.diverged ? null : logLinearDecayTime(trace.step, trace.coupling, 1),
+    // Decay times of a run observed divergent are not decay times.
+    niw_decay_time: divergent ? null : logLinearDecayTime(trace.step, trace.coupling, 1),
     predicted_decay_time: k0 > 0 && k0 < 2 ? predictedDecayTime(k0) : null,
-    train_loss_decay_time: result.diverged ? null : relaxationTime(trace.step, smooth(trace.loss, 20)),
-    test_loss_decay_time: result.diverged ? null : relaxationTime(trace.t, trace.test_loss),
+    train_loss_decay_time: divergent ? null : relaxationTime(trace.step, smooth(trace.loss, 20)),
+    test_loss_decay_time: divergent ? null : relaxationTime(trace.t, trace.test_loss),
     clean_test_acc: result.test.acc,
     diverged: result.diverged,
   };

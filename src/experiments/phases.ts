@@ -32,8 +32,8 @@ const common = {
   perDecade: 3,
   lrs: [0.01],
   batch: 64,
-  initCurvature: { batches: 3, batchSize: 256, iters: 20 },
-  traceCurvature: { batchSize: 256, iters: 12 },
+  initCurvature: { batches: 2, batchSize: 256, iters: 15 },
+  traceCurvature: { batchSize: 128, iters: 8 },
   testSubset: 1000,
   ceiling: 12,
 };
@@ -65,7 +65,7 @@ export function logGrid(lo: number, hi: number, perDecade: number): number[] {
 
 /** Trace times: dense early (catapults resolve in tens of steps), sparser later, always the end. */
 export function traceSteps(totalSteps: number): number[] {
-  const base = [0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 300, 500, 800, 1200, 2000, 3000, 5000, 8000];
+  const base = [0, 2, 5, 10, 20, 35, 60, 100, 160, 250, 400, 650, 1000, 1600, 2500, 4000, 6500, 10000];
   const t = base.filter((s) => s < totalSteps);
   t.push(totalSteps);
   return t;

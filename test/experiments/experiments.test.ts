@@ -11,7 +11,7 @@ describe("phase grid", () => {
     expect(logGrid(-1, 3, 3)).toEqual([0.1, 0.215, 0.464, 1, 2.15, 4.64, 10, 21.5, 46.4, 100, 215, 464, 1000]);
   });
   it("traceSteps is dense early and ends at the last step", () => {
-    expect(traceSteps(100)).toEqual([0, 1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 100]);
+    expect(traceSteps(100)).toEqual([0, 2, 5, 10, 20, 35, 60, 100]);
   });
   it("jobs cap the training budget at the data and hash distinctly per sigma and seed", () => {
     const jobs = phaseJobs({ ...PHASES_PRESETS.quick, seeds: [0, 1] }, { fitSize: 900, sigmas: [1, 10] });
