@@ -103,7 +103,7 @@ export async function runPhaseJob(a: PhaseJobArgs, dir: string): Promise<PhaseRe
   const measureTrace = async (t: number, params: Params) => {
     const x = np.array(kX).reshape([kIdx.length, 784]);
     const y = np.array(kY).reshape([kIdx.length, 10]);
-    const r = await meter.measure(params, [{ x: x.ref, y: y.ref }], { lr: cfg.lr, seed: cfg.seed * 100003 + t });
+    const r = await meter.measure(params, [{ x, y }], { lr: cfg.lr, seed: cfg.seed * 100003 + t }); // borrows x, y
     x.dispose();
     y.dispose();
     const tl = await evaluate(evalFns, params, testImages, testLabels);
