@@ -7,13 +7,17 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { join } from "node:path";
+import { tree } from "@jax-js/jax";
 import { resolveConfig } from "../config.ts";
+import { measureCurvature } from "../dynamics/curvature.ts";
+import { TARGET_K, sigmaFor } from "../dynamics/predict.ts";
+import { initialParams } from "../train/loop.ts";
 import { addGaussianNoise } from "../corrupt/additive.ts";
 import { loadDataset } from "../data/fashion.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { toMarkdown } from "../report/tables.ts";
 import { evaluate } from "../train/evaluate.ts";
-import { disposeResult, runTraining } from "../train/run.ts";
+import { disposeResult, prepareData, runTraining } from "../train/run.ts";
 import { num } from "./flags.ts";
 import { progressBar } from "./progress.ts";
 
@@ -23,7 +27,11 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description("train a vanilla and an in-NINR MLP and compare their accuracy on clean and noisy test images")
-    .addOption(new Option("--sigma <s>", "NIN noise scale of the in-NINR model").default(10).argParser(num("--sigma", { min: 0 })))
+    .addOption(
+      new Option("--sigma <s>", "NIN noise scale of the in-NINR model, or 'auto': chosen from measured curvature for k = eta * lambda_noise ~ 1 (decay phase)")
+        .default("auto")
+        .argParser((raw: string) => (raw === "auto" ? raw : num("--sigma", { min: 0 })(raw))),
+    )
     .addOption(new Option("--epochs <n>", "training epochs per model").default(3).argParser(num("--epochs", { min: 1, integer: true })))
     .addOption(new Option("--lr <eta>", "learning rate").default(0.05).argParser(num("--lr", { min: 0, minExclusive: true })))
     .addOption(new Option("--seed <n>", "random seed").default(0).argParser(num("--seed", { min: 0, integer: true })))
@@ -34,9 +42,24 @@ export function registerDemo(program: Command): void {
       const ds = loadDataset({ dataDir: opts.data, allowSample: true });
       if (ds.source === "sample") process.stderr.write(`note: full Fashion-MNIST not found; using the bundled sample (${ds.train.n} train / ${ds.test.n} test images)\n`);
       const base = { model: "mlp", lr: opts.lr, epochs: opts.epochs, seed: opts.seed, batch: 64 };
+      let sigma: number = opts.sigma;
+      if (opts.sigma === "auto") {
+        // Spec 2, practical recipe: measure lambda_noise at initialization, aim for k ~ 1 (decay).
+        const probe = resolveConfig({ ...base, nin: "input", sigma: 1 });
+        const params = initialParams(probe);
+        const fit = prepareData(ds, probe).train;
+        let n = 0;
+        const r = await sigmaFor(TARGET_K.decay, async (s) => {
+          const m = await measureCurvature({ ...probe, sigma: s }, params, fit.images, fit.labels, { batches: 1, batchSize: 256, iters: 10, which: { noise: true, hessian: false, niw: false }, timeGradient: false, seed: n++ });
+          return m.k ?? 0;
+        }, { sigma0: 30, tol: 0.2, maxMeasurements: 6 });
+        tree.dispose(params);
+        sigma = Number(r.sigma.toPrecision(3));
+        if (!opts.quiet) process.stderr.write(`demo: sigma ${sigma} gives k = eta * lambda_noise = ${r.k.toFixed(2)} at initialization (decay phase; ${r.history.length} measurements)\n`);
+      }
       const models = [
         { name: "vanilla", cfg: resolveConfig({ ...base, nin: "none" }) },
-        { name: `in-NINR (sigma=${opts.sigma})`, cfg: resolveConfig({ ...base, nin: "input", sigma: opts.sigma }) },
+        { name: `in-NINR (sigma=${sigma})`, cfg: resolveConfig({ ...base, nin: "input", sigma }) },
       ];
       const table: Record<string, unknown>[] = TEST_NOISE.map((s) => ({ test_noise: s }));
       const summaries: Record<string, unknown> = {};
@@ -64,6 +87,8 @@ export function registerDemo(program: Command): void {
       const md = toMarkdown(table, columns);
       writeFileAtomic(join(opts.out, "demo.md"), `# ninr demo (${ds.source} data, ${opts.epochs} epochs, lr ${opts.lr}, seed ${opts.seed})\n\n${md}`);
       writeJsonAtomic(join(opts.out, "demo.json"), { data_source: ds.source, test_noise: TEST_NOISE, accuracy: table, runs: summaries });
-      process.stdout.write(`\nTest accuracy, ${ds.source === "sample" ? "bundled sample" : "Fashion-MNIST"} (x + N(0, s^2), clipped to [0,1]):\n\n${md}\nRuns and tables in ${opts.out}/\n`);
+      const nin = summaries[models[1].name] as { k_init?: number; k_final?: number; predicted_phase?: string; observed_phase?: string; niw_norm: number[] };
+      const phase = nin.k_init !== undefined ? `\nin-NINR: k = eta * lambda_noise ${nin.k_init.toFixed(2)} at the start, ${nin.k_final?.toFixed(2) ?? "n/a"} at the end; predicted phase ${nin.predicted_phase}, observed ${nin.observed_phase}\n` : "";
+      process.stdout.write(`\nTest accuracy, ${ds.source === "sample" ? "bundled sample" : "Fashion-MNIST"} (x + N(0, s^2), clipped to [0,1]):\n\n${md}${phase}\nRuns and tables in ${opts.out}/\n`);
     });
 }

@@ -27,9 +27,18 @@
  *
  * What runs on the pool: only work dispatched through jax-js's async path (`await x.data()`,
  * `await x.blockUntilReady()`, `jsAsync()`). The sync readers (`dataSync()`, `js()`, `item()`)
- * compile and run the pending kernels on the main thread; they throw ("cannot read synchronously
- * from a slot with async work" / "cannot dispatch synchronously with pending async work") when
- * they touch an array whose async work was dispatched but not yet awaited.
+ * compile and run their pending kernels on the main thread, which works as long as nothing they
+ * touch still has pool work in flight. That is NOT guaranteed right after an `await`:
+ * `await loss.data()` returns once `loss` is computed, while kernels jax-js queued after it (the
+ * parameter updates of the same jitted step) may still be running. A sync read then throws
+ * "cannot read synchronously from a slot with async work" (harmless) or "cannot dispatch
+ * synchronously with pending async work" -- and the latter leaves the kernel it failed on marked
+ * as run, so every later result that depends on it is silently wrong. Before any sync read after
+ * async work, `await wasmThreadsIdle()` (or `await y.blockUntilReady()` on everything involved).
+ * Code that only reads with `await x.data()` needs nothing.
+ *
+ * Results are bit-identical to single-threaded jax-js: the pool splits each kernel's output range
+ * across workers, it does not change any reduction order.
  *
  * The worker threads do not keep the process alive while idle: each is ref'd only while it has
  * requests outstanding (jax-js's pool answers every message with exactly one reply), so a CLI
@@ -212,9 +221,10 @@ export class NodeWebWorker {
  * BEFORE `@jax-js/jax` is imported (see the module comment). Idempotent. Does nothing and returns
  * false if the platform has no SharedArrayBuffer or a global `Worker` already exists (e.g. a
  * runtime with real Web Workers: jax-js already uses them there).
- * @param n pool size (default: os.availableParallelism()); n = 1 still moves kernels off the
- *   main thread (one worker), which is slower than no pool, so callers wanting "off" should not
- *   call this at all.
+ * @param n pool size (default: os.availableParallelism()). The first successful call's n wins.
+ *   n = 1 runs every kernel on one worker thread (about the speed of no pool: the per-kernel
+ *   message round trip, ~50 us, is offset by the main thread's JS overlapping the kernels);
+ *   callers wanting "off" should simply not call this.
  * @returns whether the shim is installed (this call or an earlier one)
  */
 export function enableWasmThreads(n: number = os.availableParallelism()): boolean {
@@ -310,7 +320,8 @@ export async function wasmThreadsIdle(): Promise<void> {
  * computes a tiny kernel through the async path. Returns the info; `workersStarted > 0` means
  * the pool is live. If jax-js had been loaded before `enableWasmThreads()`, the kernel fails to
  * link; the shim is then removed (jax-js keeps working single-threaded) and `disabledReason`
- * says why. Do not call it while a jax-js computation is in flight.
+ * says why. Call it right after loading jax-js, before other jax-js work: a kernel compiled
+ * while in the too-late state stays cached in a form that cannot link.
  */
 export async function verifyWasmThreads(): Promise<WasmThreadsInfo> {
   if (!installed) return wasmThreadsInfo();
