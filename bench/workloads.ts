@@ -6,6 +6,8 @@
  *
  *   W1 mlp_step   MLP 784-512-512-512-10 train step, batch 128            samples/s
  *   W2 cnn_step   spec CNN train step, batch 128                          samples/s
+ *   W3 hvp        one exact Hessian-vector product, MLP 784-512-512-10 in-NINR, batch 512   ms
+ *                 (ratio = reference ms / ours ms, so higher is better here too)
  *   W4 nin_overhead  W1 with an input NIN vs W1 without (reference = ours without NINs)
  */
 import { numpy as np, random } from "@jax-js/jax";
@@ -14,6 +16,9 @@ import { fileURLToPath } from "node:url";
 import { resolveConfig, type RunConfig } from "../src/config.ts";
 import { initNetwork } from "../src/models/network.ts";
 import { makeStepFns } from "../src/train/step.ts";
+import { makeHvpFns, noisyLoss, type NoisyBatch } from "../src/engine/hvp.ts";
+import { noiseModelFor } from "../src/dynamics/curvature.ts";
+import { tree } from "@jax-js/jax";
 
 export type WorkloadResult = { name: string; ninr: number; reference: number | null; unit: string; ratio: number | null; reference_kind: string; ninr_runs: number[]; reference_runs: number[] };
 
@@ -61,6 +66,29 @@ export async function ourStepRate(cfg: RunConfig, batch: number, steps: number, 
   return out;
 }
 
+/** Milliseconds of one jitted exact HVP (reverse-over-forward), `reps` timings after warm-up. */
+export async function ourHvpMs(cfg: RunConfig, batch: number, reps: number): Promise<number[]> {
+  const model = noiseModelFor(cfg);
+  const fns = makeHvpFns<NoisyBatch>(noisyLoss(model));
+  const params = initNetwork(random.key(0), cfg);
+  const b: NoisyBatch = { x: random.uniform(random.key(1), [batch, 784]), y: np.zeros([batch, 10]).add(0.1), eps: [random.normal(random.key(2), [batch]).mul(cfg.sigma)] };
+  const v = tree.map((a: np.Array) => random.normal(random.key(3), a.shape), params) as typeof params;
+  const once = async () => {
+    const t0 = performance.now();
+    const out = fns.hvp(tree.ref(params), tree.ref(b), tree.ref(v));
+    for (const a of Object.values(out)) await (a as np.Array).data();
+    return performance.now() - t0;
+  };
+  await once();
+  const out: number[] = [];
+  for (let r = 0; r < reps; r++) out.push(await once());
+  fns.dispose();
+  tree.dispose(params);
+  tree.dispose(b);
+  tree.dispose(v);
+  return out;
+}
+
 function referenceRuns(workload: string, reps: number, threads: number): number[] {
   const r = spawnSync(PYTHON, [REFERENCE_SCRIPT, workload, String(reps), String(threads)], { encoding: "utf8", timeout: 600_000 });
   if (r.status !== 0) throw new Error(`reference ${workload} failed: ${r.stderr}`);
@@ -93,6 +121,11 @@ export async function runWorkloads(opts: BenchOptions): Promise<WorkloadResult[]
 
   if (want("mlp_step")) await pair("mlp_step", () => ourStepRate(mlp, 128, 10, 3), torch ? () => referenceRuns("mlp_step", 3, opts.threads) : null, "pytorch", "samples/s");
   if (want("cnn_step")) await pair("cnn_step", () => ourStepRate(cnn, 128, 2, 2), torch ? () => referenceRuns("cnn_step", 2, opts.threads) : null, "pytorch", "samples/s");
+  if (want("hvp")) {
+    await pair("hvp", () => ourHvpMs(resolveConfig({ nin: "input", sigma: 10 }), 512, 3), torch ? () => referenceRuns("hvp", 3, opts.threads) : null, "pytorch", "ms");
+    const w3 = results[results.length - 1];
+    if (w3.reference) w3.ratio = w3.reference / w3.ninr; // times: lower is better, so invert
+  }
   // W4's reference is ours without NINs, alternated round by round like the others.
   if (want("nin_overhead")) await pair("nin_overhead", () => ourStepRate(mlpNin, 128, 10, 3), () => ourStepRate(mlp, 128, 10, 3), "ninr without NINs", "samples/s");
   return results;

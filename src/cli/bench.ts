@@ -13,7 +13,7 @@ export function registerBench(program: Command): void {
     .description("benchmark training-step speed against PyTorch (if python3-torch is installed)")
     .addOption(new Option("--rounds <n>", "alternating rounds per workload").default(3).argParser(num("--rounds", { min: 1, integer: true })))
     .addOption(new Option("--threads <n>", "PyTorch threads").default(1).argParser(num("--threads", { min: 1, integer: true })))
-    .option("--only <names>", "comma-separated workloads (mlp_step,cnn_step,nin_overhead)")
+    .option("--only <names>", "comma-separated workloads (mlp_step,cnn_step,hvp,nin_overhead)")
     .option("--json", "print JSON only")
     .action(async (opts) => {
       const log = opts.json ? undefined : (l: string) => process.stderr.write(l + "\n");

@@ -30,8 +30,8 @@ export type ComparePreset = {
   dropout: number[];
   /** Robustness evaluation: test images per model (0 = all 10k), Gaussian grid modes, corruption severities. */
   robustness: { testSubset: Record<RunConfig["model"], number>; gaussianModes: ("clipped" | "unclipped")[]; severities: number[] };
-  /** Curvature measurement used for sigma selection. */
-  sigmaSearch: { batches: number; batchSize: number; iters: number; tol: number; maxMeasurements: number };
+  /** Curvature measurement used for sigma selection (images per batch per model: the CNN's products cost ~30x). */
+  sigmaSearch: { batches: number; batchSize: Record<RunConfig["model"], number>; iters: number; tol: number; maxMeasurements: number };
 };
 
 export const COMPARE_PRESETS: Record<string, ComparePreset> = {
@@ -51,7 +51,7 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     dropout: [0.2],
     // CNN inference costs ~40x the MLP's on this CPU backend: fewer images and conditions.
     robustness: { testSubset: { mlp: 2000, cnn: 500 }, gaussianModes: ["clipped"], severities: [1, 3, 5] },
-    sigmaSearch: { batches: 1, batchSize: 128, iters: 10, tol: 0.25, maxMeasurements: 6 },
+    sigmaSearch: { batches: 1, batchSize: { mlp: 128, cnn: 32 }, iters: 10, tol: 0.25, maxMeasurements: 6 },
   },
   /** Seconds, for tests and CI smoke runs: one seed, tiny budgets. Not science. */
   smoke: {
@@ -64,7 +64,7 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     l2: [1e-4],
     dropout: [0.2],
     robustness: { testSubset: { mlp: 200, cnn: 100 }, gaussianModes: ["clipped"], severities: [1] },
-    sigmaSearch: { batches: 1, batchSize: 64, iters: 5, tol: 0.5, maxMeasurements: 3 },
+    sigmaSearch: { batches: 1, batchSize: { mlp: 64, cnn: 16 }, iters: 5, tol: 0.5, maxMeasurements: 3 },
   },
   /** The spec's protocol: eta 0.01, batch 64, 5 seeds, all L2/Dropout strengths, full data. Hours. */
   paper: {
@@ -77,7 +77,7 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     l2: [1e-5, 1e-4, 1e-3],
     dropout: [0.2, 0.5],
     robustness: { testSubset: { mlp: 0, cnn: 0 }, gaussianModes: ["clipped", "unclipped"], severities: [1, 2, 3, 4, 5] },
-    sigmaSearch: { batches: 2, batchSize: 256, iters: 15, tol: 0.15, maxMeasurements: 8 },
+    sigmaSearch: { batches: 2, batchSize: { mlp: 256, cnn: 64 }, iters: 15, tol: 0.15, maxMeasurements: 8 },
   },
 };
 
@@ -95,7 +95,7 @@ export async function chooseSigmas(p: ComparePreset, model: RunConfig["model"], 
       const measure = async (sigma: number) => {
         const r = await measureCurvature({ ...base, sigma }, params, data.train.images, data.train.labels, {
           batches: p.sigmaSearch.batches,
-          batchSize: p.sigmaSearch.batchSize,
+          batchSize: p.sigmaSearch.batchSize[model],
           iters: p.sigmaSearch.iters,
           which: { noise: true, hessian: false, niw: false },
           timeGradient: false,
@@ -105,7 +105,7 @@ export async function chooseSigmas(p: ComparePreset, model: RunConfig["model"], 
       };
       const prev = out.find((c) => c.nin === nin);
       const r = await sigmaFor(TARGET_K[phase], measure, { tol: p.sigmaSearch.tol, maxMeasurements: p.sigmaSearch.maxMeasurements, sigma0: prev ? prev.sigma * Math.sqrt(TARGET_K[phase] / prev.k) : 10 });
-      log(`  ${model} ${nin}-NINR ${phase}: sigma ${r.sigma.toPrecision(3)} (k ${r.k.toFixed(2)}, ${r.history.length} measurements${r.converged ? "" : ", not converged"})`);
+      log(`  ${model} ${nin === "input" ? "in" : "full"}-NINR ${phase}: sigma ${r.sigma.toPrecision(3)} (k ${r.k.toFixed(2)}, ${r.history.length} measurements${r.converged ? "" : ", not converged"})`);
       out.push({ model, nin, phase, target_k: TARGET_K[phase], sigma: Number(r.sigma.toPrecision(4)), k: r.k, converged: r.converged, history: r.history });
     }
     tree.dispose(params);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { PhaseRecord, PhaseTrace } from "../experiments/phaseRun.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { heatmap, lineChart, phaseDiagram, scatterChart } from "./charts.ts";
+import { PHASE_COLORS } from "./theme.ts";
 import { htmlReport } from "./html.ts";
 import { writeChart } from "./render.ts";
 import { toCsv, toMarkdown } from "./tables.ts";
@@ -94,18 +95,21 @@ export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], met
       add("test loss", r.test_loss_decay_time);
       add("theory -1/ln|1-k|", r.predicted_decay_time);
     }
-    if (pts.length === 0) pts.push(...sigmas.map((s) => ({ sigma: s, series: "no finite decay time", value: Number.NaN })));
+    // Every grid point widens the sigma axis, also those without a finite decay time (divergent runs).
+    for (const s of sigmas) if (!pts.some((p) => p.sigma === s)) pts.push({ sigma: s, series: "test loss", value: Number.NaN });
     sections.push({
       heading: `${model.toUpperCase()}: decay times against sigma`,
       text: "Observed phases shaded (majority over seeds). Decay times in SGD steps; points without a finite decay time are left out.",
       svg: await svg(phaseDiagram({ title: `Phase diagram (${model}, in-NINR)`, points: pts, phases: phaseBands(observed), yTitle: "decay time (steps)", logY: true }), `phase_diagram_${model}`),
     });
+    const kSpec = scatterChart({ title: `k at initialization (${model})`, data: mr.filter((r) => r.k > 0).map((r) => ({ sigma: r.sigma, k: r.k, observed: r.observed_phase, predicted: r.predicted_phase })), x: "sigma", y: "k", color: "observed", shape: "predicted", logX: true, logY: true, yTitle: "k = eta * lambda_noise", colorTitle: "observed phase", shapeTitle: "predicted phase" });
+    // The phase colours of the phase diagram, so one phase reads the same in every plot.
+    const enc = (kSpec as { encoding?: { color?: Record<string, unknown> } }).encoding;
+    if (enc?.color) enc.color.scale = { domain: PHASE_ORDER, range: PHASE_ORDER.map((p) => PHASE_COLORS[p]) };
     sections.push({
       heading: `${model.toUpperCase()}: k = eta * lambda_noise at initialization`,
-      svg: await svg(
-        scatterChart({ title: `k at initialization (${model})`, data: mr.filter((r) => r.k > 0).map((r) => ({ sigma: r.sigma, k: r.k, observed: r.observed_phase, predicted: r.predicted_phase })), x: "sigma", y: "k", color: "observed", shape: "predicted", logX: true, logY: true, yTitle: "k = eta * lambda_noise", colorTitle: "observed phase", shapeTitle: "predicted phase" }),
-        `k_vs_sigma_${model}`,
-      ),
+      text: "Prediction: decoupled if k * steps < 3, decay if k < 2, catapult if 2 <= k < 12, divergent above (spec 2).",
+      svg: await svg(kSpec, `k_vs_sigma_${model}`),
     });
     // NIW trajectories: one seed, a few sigmas spread over the grid (one per observed phase if possible).
     const seed0 = Math.min(...mr.map((r) => r.seed));
@@ -136,7 +140,7 @@ export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], met
   for (const p of PHASE_ORDER) for (const o of PHASE_ORDER) cells.push({ predicted: p, observed: o, runs: records.filter((r) => r.predicted_phase === p && r.observed_phase === o).length });
   const confusionMd = toMarkdown(
     PHASE_ORDER.map((p) => ({ predicted: p, ...Object.fromEntries(PHASE_ORDER.map((o) => [o, records.filter((r) => r.predicted_phase === p && r.observed_phase === o).length])) })),
-    [{ key: "predicted", title: "predicted \\ observed" }, ...PHASE_ORDER.map((o) => ({ key: o }))],
+    [{ key: "predicted", title: "predicted (rows) / observed (columns)" }, ...PHASE_ORDER.map((o) => ({ key: o }))],
   );
   writeFileAtomic(join(outDir, "predicted_vs_observed.md"), confusionMd);
   sections.push({

@@ -24,7 +24,8 @@ export type StepFns = {
   evalBatch: (params: Params, x: np.Array, y: np.Array, key: np.Array) => [np.Array, np.Array];
   /**
    * (params, x) -> [2, nNins]: row 0 the NIW norms ||theta_i||, row 1 the output coupling
-   * ||J theta||_i = RMS over the batch of ||d logits / d eps_i|| (spec 2). Consumes all.
+   * ||J theta||_i = RMS over the batch of ||d logits / d eps_i||, centred over classes (the
+   * softmax-visible part, spec 2: "only the part of theta the output can see decays"). Consumes all.
    */
   probe: (params: Params, x: np.Array) => np.Array;
   dispose(): void;
@@ -92,7 +93,10 @@ export function makeStepFns(cfg: RunConfig): StepFns {
       const f = (e: np.Array) => applyNetwork(tree.ref(params), x.ref, layers, { eps: new Map([[site, e]]) });
       const [out, dlogits] = jvp(f, [np.zeros([B])], [np.ones([B])]);
       out.dispose();
-      return np.sqrt(dlogits.ref.mul(dlogits).sum(1).mean());
+      // Only the part the softmax can see: a shift of all logits by the same amount changes no
+      // probability and gets no gradient, so it is removed (centred over classes) before the norm.
+      const seen = dlogits.ref.sub(dlogits.mean(1, { keepdims: true }));
+      return np.sqrt(seen.ref.mul(seen).sum(1).mean());
     });
     tree.dispose(params);
     x.dispose();
