@@ -1,5 +1,5 @@
 /**
- * Run a list of jobs over a pool of worker processes (one job per process at a time, so a sweep
+ * Run a list of jobs over a pool of worker processes (one job per process, `workers` at a time, so a sweep
  * keeps every core busy: jax-js runs one Wasm thread per process in Node). Resumable: jobs whose
  * folder already has `summary.json` are skipped; a killed sweep loses at most the jobs in flight.
  */
@@ -52,47 +52,43 @@ export async function runSweep(jobs: Job[], opts: SweepOptions): Promise<JobOutc
   }
   const nWorkers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), todo.length));
   let next = 0;
-  const runWorker = () =>
+  // One fresh process per job: jax-js's Wasm memory only grows (and a few eager autodiff paths
+  // leak small buffers), so a long-lived worker that ran MLP jobs can overflow the 4 GiB Wasm
+  // limit on a later CNN job; a fresh process also keeps one crash from poisoning later jobs.
+  const runOne = (job: Job, id: number) =>
     new Promise<void>((resolve, reject) => {
-      // tsx's loader runs the TypeScript worker; its exit code is watched for crashes.
+      const t0 = performance.now();
+      const dir = jobDir(opts.outDir, job);
       const child: ChildProcess = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "ignore", "inherit", "ipc"] });
-      let current: { job: Job; t0: number; id: number } | null = null;
-      const dispatch = () => {
-        if (next >= todo.length) {
-          child.disconnect();
-          return;
-        }
-        const job = todo[next];
-        current = { job, t0: performance.now(), id: next++ };
-        child.send({ id: current.id, kind: job.kind, args: job.args, dir: jobDir(opts.outDir, job) });
-      };
-      child.on("message", (m: { ready?: boolean; id?: number; ok?: boolean; error?: string }) => {
-        if (m.ready) return dispatch();
-        if (!current) return;
-        const o: JobOutcome = {
-          job: current.job,
-          hash: jobHash(current.job),
-          dir: jobDir(opts.outDir, current.job),
-          status: m.ok ? "done" : "failed",
-          error: m.error,
-          seconds: (performance.now() - current.t0) / 1000,
-        };
+      let reported = false;
+      const report = (status: "done" | "failed", error?: string) => {
+        if (reported) return;
+        reported = true;
+        const o: JobOutcome = { job, hash: jobHash(job), dir, status, error, seconds: (performance.now() - t0) / 1000 };
         outcomes.push(o);
         opts.onJobDone?.(o, ++finished, unique.size);
-        current = null;
-        dispatch();
-      });
-      child.on("exit", (code) => {
-        if (current) {
-          // The process died mid-job (out of memory, killed): record it and carry on without it.
-          const o: JobOutcome = { job: current.job, hash: jobHash(current.job), dir: jobDir(opts.outDir, current.job), status: "failed", error: `worker exited with code ${code}`, seconds: (performance.now() - current.t0) / 1000 };
-          outcomes.push(o);
-          opts.onJobDone?.(o, ++finished, unique.size);
+      };
+      child.on("message", (m: { ready?: boolean; id?: number; ok?: boolean; error?: string }) => {
+        if (m.ready) {
+          child.send({ id, kind: job.kind, args: job.args, dir });
+          return;
         }
+        report(m.ok ? "done" : "failed", m.error);
+        child.disconnect();
+      });
+      // The process died mid-job (out of memory, killed): record it and carry on.
+      child.on("exit", (code) => {
+        report("failed", `worker exited with code ${code}`);
         resolve();
       });
       child.on("error", reject);
     });
+  const runWorker = async () => {
+    while (next < todo.length) {
+      const id = next++;
+      await runOne(todo[id], id);
+    }
+  };
   await Promise.all(Array.from({ length: nWorkers }, runWorker));
   return outcomes;
 }

@@ -15,8 +15,9 @@ export type Runner = (args: Record<string, unknown>, dir: string) => Promise<voi
 export const RUNNERS: Record<string, Runner> = {
   /** Diagnostic job for checking an executor setup: waits args.ms, then records its args and pid. */
   echo: async (args, dir) => {
+    const start = Date.now();
     await new Promise((r) => setTimeout(r, Number(args.ms ?? 0)));
-    writeJsonAtomic(join(dir, "summary.json"), { args, pid: process.pid });
+    writeJsonAtomic(join(dir, "summary.json"), { args, pid: process.pid, start, end: Date.now() });
   },
   /** One point of the E1 phase diagram: args = PhaseJobArgs. */
   phase: async (args, dir) => {

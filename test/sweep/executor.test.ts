@@ -14,11 +14,14 @@ describe("sweep jobs", () => {
 
   it("runs jobs on two worker processes, dedups, and resumes without redoing finished jobs", async () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-sweep-"));
-    const jobs = [0, 1, 2, 3].map((i) => ({ kind: "echo", args: { i, ms: 200 } }));
+    const jobs = [0, 1, 2, 3].map((i) => ({ kind: "echo", args: { i, ms: 1500 } }));
     const first = await runSweep([...jobs, jobs[0]], { outDir: out, workers: 2 });
     expect(first.map((o) => o.status).sort()).toEqual(["done", "done", "done", "done"]);
-    const pids = new Set(jobs.map((j) => JSON.parse(readFileSync(join(jobDir(out, j), "summary.json"), "utf8")).pid));
-    expect(pids.size).toBe(2); // both workers took jobs
+    const done = jobs.map((j) => JSON.parse(readFileSync(join(jobDir(out, j), "summary.json"), "utf8")));
+    expect(new Set(done.map((d) => d.pid)).size).toBe(4); // a fresh process per job
+    // Two at a time: some pair of jobs overlapped in time.
+    const overlap = done.some((a, i) => done.some((b, j) => i !== j && a.start < b.end && b.start < a.end));
+    expect(overlap).toBe(true);
     const more = [...jobs, { kind: "echo", args: { i: 4, ms: 0 } }];
     const second = await runSweep(more, { outDir: out, workers: 2 });
     expect(second.filter((o) => o.status === "cached")).toHaveLength(4);
