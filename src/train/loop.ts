@@ -62,8 +62,13 @@ export type TrainResult = {
   seconds: number;
 };
 
-/** How many steps' outputs to queue before reading them back (bounded host syncs). */
-const READ_EVERY = 25;
+/**
+ * How many steps' outputs to queue before reading them back. jax-js runs a dispatched program
+ * lazily and keeps its buffers until its outputs are read: each unread CNN step holds ~160 MB, so
+ * queueing 25 overflowed the 4 GiB Wasm memory. Reading every step costs nothing measurable here
+ * (the work happens at the read either way on the single-threaded backend).
+ */
+const READ_EVERY = 1;
 /** Fixed probe batch for ||theta|| and ||J theta|| during training. */
 const PROBE_SIZE = 32; // an RMS over 32 images is a steady trend estimate at a quarter of the cost of 128
 
@@ -146,8 +151,6 @@ export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks =
       opt = o2;
       const logged = epoch === 0 && s % cfg.stepLogEvery === 0;
       pending.push({ step, loss, correct, probe: logged ? fns.probe(tree.ref(params), probeX.ref) : undefined });
-      // A queued probe keeps its forward-mode intermediates alive until read (hundreds of MB
-      // for the CNN), so logged steps are read back at once; plain steps are read in groups.
       if (logged) await flush();
       if (logged && hooks.onStep) await hooks.onStep(step, params);
       step++;
