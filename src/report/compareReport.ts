@@ -93,6 +93,13 @@ export function aggregateCompare(runs: (CompareRunSummary & { cdt: number | null
   return rows;
 }
 
+/** Corruption x method heat map; corruption names are long, so their labels are slanted. */
+function corruptionHeatmap(model: string, cells: Record<string, unknown>[]): object {
+  const spec = heatmap({ title: `Corruption x method (${model})`, data: cells, x: "corruption", y: "method", value: "acc", valueTitle: "accuracy (%)", format: ".1f" }) as { encoding?: { x?: { axis?: Record<string, unknown> } } };
+  if (spec.encoding?.x?.axis) spec.encoding.x.axis.labelAngle = -30;
+  return spec;
+}
+
 const pct = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? "n/a" : (v * 100).toFixed(digits));
 
 export async function writeCompareReport(outDir: string, rows: CompareRow[], meta: Record<string, unknown>): Promise<void> {
@@ -144,7 +151,7 @@ export async function writeCompareReport(outDir: string, rows: CompareRow[], met
     sections.push({
       heading: `${model.toUpperCase()}: accuracy per corruption`,
       text: "Mean over the 5 severities and the seeds, in %.",
-      svg: await svg(heatmap({ title: `Corruption x method (${model})`, data: cells, x: "corruption", y: "method", value: "acc", valueTitle: "accuracy (%)", format: ".1f" }), `corruptions_${model}`),
+      svg: await svg(corruptionHeatmap(model, cells), `corruptions_${model}`),
     });
   }
   writeFileAtomic(join(outDir, "compare.md"), md);
