@@ -1,6 +1,7 @@
 /**
  * End-to-end smoke runs of the sweep verbs on the bundled sample (tiny "smoke" presets):
  * every promised file appears, and a second invocation resumes without redoing any run.
+ * One sweep worker: vitest already runs two test files at once on the 2-core machines.
  */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -16,7 +17,7 @@ const mtimes = (dir: string) => readdirSync(join(dir, "runs")).map((d) => statSy
 describe("ninr phases (smoke preset)", () => {
   it("writes phases.json/csv, plots and report.html, and resumes", () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-phases-"));
-    const r = ninr("phases", "--preset", "smoke", "--data", SAMPLE, "--sigmas", "1,3000", "--out", out, "--json");
+    const r = ninr("phases", "--preset", "smoke", "--data", SAMPLE, "--sigmas", "1,3000", "--out", out, "--json", "--workers", "1");
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.points).toBe(2);
@@ -39,7 +40,7 @@ describe("ninr phases (smoke preset)", () => {
 describe("ninr compare (smoke preset) and ninr report", () => {
   it("writes compare.json/md/csv, plots and report.html; report rebuilds them", () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-compare-"));
-    const r = ninr("compare", "--preset", "smoke", "--data", SAMPLE, "--out", out);
+    const r = ninr("compare", "--preset", "smoke", "--data", SAMPLE, "--out", out, "--workers", "1");
     expect(r.status, r.stderr).toBe(0);
     const cmp = JSON.parse(readFileSync(join(out, "compare.json"), "utf8"));
     const methods = cmp.rows.map((row: { method: string }) => row.method);
