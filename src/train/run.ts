@@ -95,8 +95,11 @@ export type PhaseSummary = {
   curvature_seconds: number;
 };
 
-/** Budget of the start/end measurements in `ninr train`: 2 batches of 256, Lanczos with 15 matvecs. */
-const TRAIN_CURVATURE = { batches: 2, batchSize: 256, iters: 15 };
+/**
+ * Budget of the start/end measurements in `ninr train`: 2 batches, Lanczos with at most 15
+ * matvecs; 256 images for the MLP, 64 for the CNN (its products cost ~30x the MLP's).
+ */
+const trainCurvature = (cfg: RunConfig) => ({ batches: 2, batchSize: cfg.model === "cnn" ? 64 : 256, iters: 15 });
 
 /**
  * Write a finished run's folder. `summary.json` goes last: its presence marks the run done
@@ -136,7 +139,7 @@ export async function runTraining(cfg: RunConfig, outDir: string, opts: RunOptio
   const hooks: TrainHooks = {
     ...opts.hooks,
     onStart: async (params) => {
-      if (withCurvature) init = await measureCurvature(cfg, params, data.train.images, data.train.labels, { ...TRAIN_CURVATURE, seed: cfg.seed, which: { noise: true, niw: true, hessian: false }, timeGradient: false });
+      if (withCurvature) init = await measureCurvature(cfg, params, data.train.images, data.train.labels, { ...trainCurvature(cfg), seed: cfg.seed, which: { noise: true, niw: true, hessian: false }, timeGradient: false });
       await opts.hooks?.onStart?.(params);
     },
   };
@@ -153,7 +156,7 @@ async function phaseSummary(cfg: RunConfig, data: TrainData, result: TrainResult
   const kInit = init.k ?? 0;
   let kFinal: number | null = null;
   if (!result.diverged) {
-    const end = await measureCurvature(cfg, result.params, data.train.images, data.train.labels, { ...TRAIN_CURVATURE, seed: cfg.seed + 1, which: { noise: true, niw: false, hessian: false }, timeGradient: false });
+    const end = await measureCurvature(cfg, result.params, data.train.images, data.train.labels, { ...trainCurvature(cfg), seed: cfg.seed + 1, which: { noise: true, niw: false, hessian: false }, timeGradient: false });
     kFinal = end.k;
   }
   const obs = classifyTrajectory({
