@@ -27,51 +27,9 @@ const median = (v: number[]) => {
 async function child(mode: string, only: string[]) {
   if (mode !== "off") enableWasmThreads(Number(mode));
   // jax-js and everything using it load only now, after the pool is set up.
-  const { numpy: np, random, tree } = await import("@jax-js/jax");
   const { resolveConfig } = await import("../src/config.ts");
-  const { initNetwork } = await import("../src/models/network.ts");
-  const { makeStepFns } = await import("../src/train/step.ts");
-  type Arr = InstanceType<typeof np.Array>;
-
-  /** Like bench/workloads.ts ourStepRate, but a timing ends when *all* step outputs are ready. */
-  const stepRate = async (cfg: ReturnType<typeof resolveConfig>, batch: number, steps: number, reps: number, warm: number) => {
-    const fns = makeStepFns(cfg);
-    let params = initNetwork(random.key(0), cfg);
-    let opt = fns.init(params);
-    const x = random.uniform(random.key(1), [batch, 784]);
-    const y = np.zeros([batch, 10]).add(0.1);
-    const keys = random.split(random.key(2), 1000);
-    let k = 0;
-    const run = async (n: number) => {
-      let last: Arr | null = null;
-      for (let s = 0; s < n; s++) {
-        const [p, o, loss, correct] = fns.trainStep(params, opt, x.ref, y.ref, keys.ref.slice(k++ % 1000));
-        params = p;
-        opt = o;
-        correct.dispose();
-        last?.dispose();
-        last = loss;
-      }
-      await last!.data();
-      await Promise.all([...tree.leaves(params), ...tree.leaves(opt)].map((a) => (a as Arr).blockUntilReady()));
-    };
-    await run(warm); // compiles, and lets V8 tier the Wasm kernels up
-    const out: number[] = [];
-    const cores: number[] = [];
-    for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      await run(steps);
-      const wall = (performance.now() - t0) / 1000;
-      const c = process.cpuUsage(c0);
-      out.push((batch * steps) / wall);
-      cores.push((c.user + c.system) / 1e6 / wall); // CPU seconds of all threads per second
-    }
-    fns.dispose();
-    tree.dispose(params);
-    tree.dispose(opt);
-    return { rates: out, cores };
-  };
+  const { stepRateDetail } = await import("./workloads.ts");
+  const stepRate = (cfg: ReturnType<typeof resolveConfig>, batch: number, steps: number, reps: number, warm: number) => stepRateDetail(cfg, batch, steps, reps, warm);
 
   const result: Record<string, unknown> = { mode };
   if (only.includes("mlp")) result.mlp = await stepRate(resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "none" }), 128, 20, 3, 10);

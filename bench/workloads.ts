@@ -34,8 +34,12 @@ export const median = (v: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Samples/s of our jitted train step: `reps` timings of `steps` steps each after warm-up. */
-export async function ourStepRate(cfg: RunConfig, batch: number, steps: number, reps: number): Promise<number[]> {
+/**
+ * Our jitted train step: `reps` timings of `steps` steps each after `warm` warm-up steps (compile,
+ * V8 tier-up). A timing ends when every output (params, optimizer state) is ready, so a threaded
+ * backend cannot hide work. Returns samples/s and CPU-seconds per wall-second (cores in use).
+ */
+export async function stepRateDetail(cfg: RunConfig, batch: number, steps: number, reps: number, warm = 3): Promise<{ rates: number[]; cores: number[] }> {
   const fns = makeStepFns(cfg);
   let params = initNetwork(random.key(0), cfg);
   let opt = fns.init(params);
@@ -54,16 +58,30 @@ export async function ourStepRate(cfg: RunConfig, batch: number, steps: number, 
       last = loss;
     }
     await last!.data();
+    await Promise.all([...tree.leaves(params), ...tree.leaves(opt)].map((a) => (a as np.Array).blockUntilReady()));
   };
-  await run(3);
-  const out: number[] = [];
+  await run(warm);
+  const rates: number[] = [];
+  const cores: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await run(steps);
-    out.push((batch * steps) / ((performance.now() - t0) / 1000));
+    const wall = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    rates.push((batch * steps) / wall);
+    cores.push((c.user + c.system) / 1e6 / wall);
   }
   fns.dispose();
-  return out;
+  tree.dispose(params);
+  tree.dispose(opt);
+  keys.dispose();
+  return { rates, cores };
+}
+
+/** Samples/s of our jitted train step (see stepRateDetail). */
+export async function ourStepRate(cfg: RunConfig, batch: number, steps: number, reps: number): Promise<number[]> {
+  return (await stepRateDetail(cfg, batch, steps, reps)).rates;
 }
 
 /** Milliseconds of one jitted exact HVP (reverse-over-forward), `reps` timings after warm-up. */
