@@ -1,24 +1,21 @@
 /** `ninr evaluate` on a tiny run trained on the bundled sample. */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { SAMPLE, ninr } from "../helpers/cli.ts";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const BIN = new URL("../../bin/ninr.js", import.meta.url).pathname;
-const SAMPLE = new URL("../../data/sample", import.meta.url).pathname;
-const ninr = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 300_000 });
 
 describe("ninr evaluate", () => {
-  it("writes robustness.json/csv with every condition and the summaries", () => {
+  it("writes robustness.json/csv with every condition and the summaries", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ninr-eval-"));
     const run = join(dir, "run");
     const base = join(dir, "base");
     for (const [out, nin] of [[run, "input"], [base, "none"]]) {
-      const r = ninr("train", "--widths", "784,32,10", "--nin", nin, "--sigma", "5", "--lr", "0.1", "--epochs", "3", "--batch", "50", "--data", SAMPLE, "--out", out, "--quiet", "--no-curvature");
+      const r = await ninr("train", "--widths", "784,32,10", "--nin", nin, "--sigma", "5", "--lr", "0.1", "--epochs", "3", "--batch", "50", "--data", SAMPLE, "--out", out, "--quiet", "--no-curvature");
       expect(r.status, r.stderr).toBe(0);
     }
-    const r = ninr("evaluate", "--run", run, "--baseline", base, "--data", SAMPLE, "--quiet");
+    const r = await ninr("evaluate", "--run", run, "--baseline", base, "--data", SAMPLE, "--quiet");
     expect(r.status, r.stderr).toBe(0);
     const rob = JSON.parse(readFileSync(join(run, "robustness.json"), "utf8"));
     // clean + 2 Gaussian modes x 9 levels + 9 corruptions x 5 severities
@@ -31,7 +28,7 @@ describe("ninr evaluate", () => {
     expect(rob.summary.relative_corruption_error).toBeGreaterThan(0);
     const csv = readFileSync(join(run, "robustness.csv"), "utf8").trim().split("\n");
     expect(csv).toHaveLength(1 + 64);
-    const bad = ninr("evaluate", "--run", join(dir, "nope"));
+    const bad = await ninr("evaluate", "--run", join(dir, "nope"));
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/not a run folder/);
   });

@@ -4,20 +4,17 @@
  * One sweep worker: vitest already runs two test files at once on the 2-core machines.
  */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { SAMPLE, ninr } from "../helpers/cli.ts";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const BIN = new URL("../../bin/ninr.js", import.meta.url).pathname;
-const SAMPLE = new URL("../../data/sample", import.meta.url).pathname;
-const ninr = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 300_000 });
 const mtimes = (dir: string) => readdirSync(join(dir, "runs")).map((d) => statSync(join(dir, "runs", d, "summary.json")).mtimeMs);
 
 describe("ninr phases (smoke preset)", () => {
-  it("writes phases.json/csv, plots and report.html, and resumes", () => {
+  it("writes phases.json/csv, plots and report.html, and resumes", async () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-phases-"));
-    const r = ninr("phases", "--preset", "smoke", "--data", SAMPLE, "--sigmas", "1,3000", "--out", out, "--json", "--workers", "1");
+    const r = await ninr("phases", "--preset", "smoke", "--data", SAMPLE, "--sigmas", "1,3000", "--out", out, "--json", "--workers", "1");
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.points).toBe(2);
@@ -30,7 +27,7 @@ describe("ninr phases (smoke preset)", () => {
     expect(phases.points[1].observed_phase).toBe("divergent");
     for (const f of ["phases.csv", "report.html", "phase_diagram_mlp.svg", "phase_diagram_mlp.png", "predicted_vs_observed.png", "k_vs_sigma_mlp.png"]) expect(existsSync(join(out, f)), f).toBe(true);
     const before = mtimes(out);
-    const again = ninr("phases", "--preset", "smoke", "--data", SAMPLE, "--sigmas", "1,3000", "--out", out);
+    const again = await ninr("phases", "--preset", "smoke", "--data", SAMPLE, "--sigmas", "1,3000", "--out", out);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/\[2\/2\].*cached/);
     expect(mtimes(out)).toEqual(before);
@@ -38,9 +35,9 @@ describe("ninr phases (smoke preset)", () => {
 });
 
 describe("ninr compare (smoke preset) and ninr report", () => {
-  it("writes compare.json/md/csv, plots and report.html; report rebuilds them", () => {
+  it("writes compare.json/md/csv, plots and report.html; report rebuilds them", async () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-compare-"));
-    const r = ninr("compare", "--preset", "smoke", "--data", SAMPLE, "--out", out, "--workers", "1");
+    const r = await ninr("compare", "--preset", "smoke", "--data", SAMPLE, "--out", out, "--workers", "1");
     expect(r.status, r.stderr).toBe(0);
     const cmp = JSON.parse(readFileSync(join(out, "compare.json"), "utf8"));
     const methods = cmp.rows.map((row: { method: string }) => row.method);
@@ -51,7 +48,7 @@ describe("ninr compare (smoke preset) and ninr report", () => {
     }
     expect(readFileSync(join(out, "compare.md"), "utf8")).toMatch(/\| in-NINR decay/);
     for (const f of ["compare.csv", "report.html", "robustness_mlp.png", "corruptions_mlp.png", "sigmas.json"]) expect(existsSync(join(out, f)), f).toBe(true);
-    const rep = ninr("report", out);
+    const rep = await ninr("report", out);
     expect(rep.status, rep.stderr).toBe(0);
     expect(rep.stdout).toMatch(/rebuilt/);
   });

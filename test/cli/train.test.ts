@@ -1,23 +1,21 @@
 /** `ninr train` end to end through the real launcher: files written, bad flags exit 2. */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { SAMPLE, ninr } from "../helpers/cli.ts";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeSafetensors } from "../../src/io/safetensors.ts";
 
-const BIN = new URL("../../bin/ninr.js", import.meta.url).pathname;
-const ninr = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000 });
 
 describe("ninr train", () => {
-  it("writes config, metrics, summary and safetensors params", () => {
+  it("writes config, metrics, summary and safetensors params", async () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-train-"));
-    const r = ninr("train", "--widths", "784,32,10", "--nin", "input", "--sigma", "2", "--lr", "0.05", "--epochs", "1", "--train-size", "600", "--batch", "50", "--data", "/nonexistent-so-use-sample", "--out", out);
+    const r = await ninr("train", "--widths", "784,32,10", "--nin", "input", "--sigma", "2", "--lr", "0.05", "--epochs", "1", "--train-size", "600", "--batch", "50", "--data", "/nonexistent-so-use-sample", "--out", out);
     // --data names a folder without the files: that is an error, even with a sample available.
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/nonexistent-so-use-sample/);
 
-    const ok = ninr("train", "--widths", "784,32,10", "--nin", "input", "--sigma", "2", "--lr", "0.05", "--epochs", "1", "--train-size", "600", "--batch", "50", "--out", out, "--quiet");
+    const ok = await ninr("train", "--widths", "784,32,10", "--nin", "input", "--sigma", "2", "--lr", "0.05", "--epochs", "1", "--train-size", "600", "--batch", "50", "--out", out, "--quiet");
     expect(ok.status, ok.stderr).toBe(0);
     const cfg = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
     expect(cfg).toMatchObject({ model: "mlp", nin: "input", sigma: 2, lr: 0.05, widths: [784, 32, 10], trainSize: 600 });
@@ -40,7 +38,7 @@ describe("ninr train", () => {
 
     // --config reads the same keys back; flags override it.
     const again = join(out, "again");
-    const r2 = ninr("train", "--config", join(out, "config.json"), "--sigma", "0.5", "--out", again, "--quiet", "--no-curvature");
+    const r2 = await ninr("train", "--config", join(out, "config.json"), "--sigma", "0.5", "--out", again, "--quiet", "--no-curvature");
     expect(r2.status, r2.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(again, "config.json"), "utf8"))).toMatchObject({ sigma: 0.5, trainSize: 600, nin: "input" });
   });
@@ -53,21 +51,21 @@ describe("ninr train", () => {
     [["--epochs", "1.5"], /--epochs must be an integer/],
     [["--widths", "784,abc,10"], /--widths must be/],
     [["--nin", "some"], /--nin must be one of none\|input\|all/],
-  ])("bad flag %j exits 2 with a one-line message", (args, pattern) => {
-    const r = ninr("train", "--out", join(tmpdir(), "never-written"), ...(args as string[]));
+  ])("bad flag %j exits 2 with a one-line message", async (args, pattern) => {
+    const r = await ninr("train", "--out", join(tmpdir(), "never-written"), ...(args as string[]));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(pattern);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(existsSync(join(tmpdir(), "never-written", "config.json"))).toBe(false);
   });
 
-  it("a NaN in a --config file is a clear error", () => {
+  it("a NaN in a --config file is a clear error", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ninr-cfg-"));
     writeFileSync(join(dir, "run.json"), JSON.stringify({ sigma: "NaN" }));
-    const r = ninr("train", "--config", join(dir, "run.json"), "--out", join(dir, "o"));
+    const r = await ninr("train", "--config", join(dir, "run.json"), "--out", join(dir, "o"));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/config 'sigma' must be a finite number, got "NaN"/);
     writeFileSync(join(dir, "bad.json"), JSON.stringify({ sigmaa: 1 }));
-    expect(ninr("train", "--config", join(dir, "bad.json"), "--out", join(dir, "o")).stderr).toMatch(/unknown config key 'sigmaa'/);
+    expect((await ninr("train", "--config", join(dir, "bad.json"), "--out", join(dir, "o"))).stderr).toMatch(/unknown config key 'sigmaa'/);
   });
 });
