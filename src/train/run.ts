@@ -97,7 +97,7 @@ export type PhaseSummary = {
 
 /**
  * Budget of the start/end measurements in `ninr train`: 2 batches, Lanczos with at most 15
- * matvecs; 256 images for the MLP, 64 for the CNN (its products cost ~30x the MLP's).
+ * matvecs; 256 images for the MLP, 64 for the CNN (its products cost far more per image).
  */
 const trainCurvature = (cfg: RunConfig) => ({ batches: 2, batchSize: cfg.model === "cnn" ? 64 : 256, iters: 15 });
 
