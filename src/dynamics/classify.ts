@@ -3,8 +3,9 @@
  * curvature trace k(t) = eta * lambda_noise(t), its loss and its outcome. Thresholds are named
  * and configurable; the defaults are the spec's.
  */
-export type Phase = "decoupled" | "decay" | "catapult" | "divergent";
-export const PHASES: readonly Phase[] = ["decoupled", "decay", "catapult", "divergent"];
+import { DECOUPLED_K_STEPS, K_CATAPULT, type Phase } from "./predict.ts";
+
+export type { Phase };
 
 export type ClassifierThresholds = {
   /** Stability threshold of k (spec 2: |1 - k| >= 1). */
@@ -17,7 +18,7 @@ export type ClassifierThresholds = {
   chanceAcc: number;
 };
 
-export const DEFAULT_THRESHOLDS: ClassifierThresholds = { kCatapult: 2, decoupledKSteps: 3, divergeLoss: 1e6, chanceAcc: 0.15 };
+export const DEFAULT_THRESHOLDS: ClassifierThresholds = { kCatapult: K_CATAPULT, decoupledKSteps: DECOUPLED_K_STEPS, divergeLoss: 1e6, chanceAcc: 0.15 };
 
 export type Trajectory = {
   /** Steps at which k was measured (first at 0, initialization). */

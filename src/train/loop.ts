@@ -62,13 +62,6 @@ export type TrainResult = {
   seconds: number;
 };
 
-/**
- * How many steps' outputs to queue before reading them back. jax-js runs a dispatched program
- * lazily and keeps its buffers until its outputs are read: each unread CNN step holds ~160 MB, so
- * queueing 25 overflowed the 4 GiB Wasm memory. Reading every step costs nothing measurable here
- * (the work happens at the read either way on the single-threaded backend).
- */
-const READ_EVERY = 1;
 /** Fixed probe batch for ||theta|| and ||J theta|| during training. */
 const PROBE_SIZE = 32; // an RMS over 32 images is a steady trend estimate at a quarter of the cost of 128
 
@@ -151,12 +144,13 @@ export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks =
       opt = o2;
       const logged = epoch === 0 && s % cfg.stepLogEvery === 0;
       pending.push({ step, loss, correct, probe: logged ? fns.probe(tree.ref(params), probeX.ref) : undefined });
-      if (logged) await flush();
+      // Read every step back at once: jax-js runs a dispatched program lazily and keeps its
+      // buffers until its outputs are read (~160 MB per unread CNN step; 25 queued steps
+      // overflowed the 4 GiB Wasm memory). The work happens at the read either way here.
+      await flush();
       if (logged && hooks.onStep) await hooks.onStep(step, params);
       step++;
-      if (pending.length >= READ_EVERY) await flush();
     }
-    await flush();
     stepKeys.dispose();
     const test = await evaluate(fns, params, data.test.images, data.test.labels, { seed: evalSeed });
     const hold = data.holdout ? await evaluate(fns, params, data.holdout.images, data.holdout.labels, { seed: evalSeed }) : null;
