@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
 """PyTorch reference for `ninr bench`: the same workloads as bench/workloads.ts.
 
-Usage: reference.py WORKLOAD REPS THREADS  -> prints one JSON line {"workload", "values": [...], "unit"}
+Usage: reference.py WORKLOAD REPS THREADS [MATVECS]
+  -> prints one JSON line {"workload", "values": [...], "unit", "maxrss_mb", ...}
+MATVECS (curvature only): Lanczos steps per estimate, set to the number ours took.
 Shapes, batch sizes and layer definitions mirror src/models/arch.ts exactly (PyTorch default
 init, plain SGD, softmax cross-entropy, in-NINR input noise where the workload has NINs).
 """
-import json, sys, time
+import ctypes, json, os, resource, sys, time
+
+# Single-thread means single-thread: OpenBLAS's pthread build otherwise starts its own threads
+# beside PyTorch's (measured here: 4,600 instead of 14,500 samples/s on W1). Set before torch loads.
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = sys.argv[3] if len(sys.argv) > 3 else "1"
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 workload, reps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+matvecs = int(sys.argv[4]) if len(sys.argv) > 4 else 11
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -82,6 +90,52 @@ def hvp_ms(batch):
     return out
 
 
+def curvature_ms(batch):
+    """W3: top eigenvalue of the NIW Hessian block (in-NINR theta, 512 floats) by Lanczos with
+    full reorthogonalisation, `matvecs` steps, exact HVPs by double backward through a retained
+    graph: the natural PyTorch way. Also times one gradient at the same batch."""
+    model = MLP([784, 512, 512, 10], nin=True)
+    x = torch.rand(batch, 784)
+    y = torch.randint(0, 10, (batch,))
+    sigma = 10.0
+    params = list(model.parameters())
+
+    def grad_once():
+        loss = F.cross_entropy(model(x, sigma), y)
+        torch.autograd.grad(loss, params)
+
+    def estimate():
+        loss = F.cross_entropy(model(x, sigma), y)
+        (g,) = torch.autograd.grad(loss, [model.theta], create_graph=True)
+        q = torch.randn_like(model.theta)
+        Q = [q / q.norm()]
+        alpha, beta = [], []
+        for j in range(matvecs):
+            (w,) = torch.autograd.grad(g, [model.theta], grad_outputs=Q[j], retain_graph=True)
+            alpha.append(float(Q[j] @ w))
+            for _ in range(2):
+                for qi in Q:
+                    w = w - (qi @ w) * qi
+            b = float(w.norm())
+            if j == matvecs - 1 or b < 1e-10:
+                break
+            beta.append(b)
+            Q.append(w / b)
+        T = torch.diag(torch.tensor(alpha)) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), 1) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), -1)
+        return float(torch.linalg.eigvalsh(T)[-1])
+
+    def timed(f):
+        t0 = time.perf_counter()
+        f()
+        return (time.perf_counter() - t0) * 1000
+
+    estimate(); grad_once()
+    ms = [timed(estimate) for _ in range(reps)]
+    gms = sorted(timed(grad_once) for _ in range(5))
+    return ms, gms[2]
+
+
+extra = {}
 if workload == "mlp_step":
     values, unit = train_step_rate(MLP([784, 512, 512, 512, 10], nin=False), 128, 10), "samples/s"
 elif workload == "mlp_step_nin":
@@ -90,6 +144,25 @@ elif workload == "cnn_step":
     values, unit = train_step_rate(CNN(), 128, 2), "samples/s"
 elif workload == "hvp":
     values, unit = hvp_ms(512), "ms"
+elif workload == "curvature":
+    values, grad_ms = curvature_ms(256)
+    unit, extra = "ms", {"grad_ms": grad_ms, "matvecs": matvecs}
 else:
     raise SystemExit(f"unknown workload {workload}")
-print(json.dumps({"workload": workload, "values": values, "unit": unit}))
+def blas_info():
+    """The BLAS this process really loaded (Debian's alternatives decide it), and OpenBLAS's core."""
+    libs = sorted({line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.split()[-1].lower() and ".so" in line})
+    info = {"blas": libs}
+    for lib in libs:
+        if "openblas" in lib:
+            try:
+                f = ctypes.CDLL(lib).openblas_get_corename
+                f.restype = ctypes.c_char_p
+                info["openblas_core"] = f().decode()
+            except (OSError, AttributeError):
+                pass
+    return info
+
+
+maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"workload": workload, "values": values, "unit": unit, "threads": threads, "maxrss_mb": maxrss_mb, "torch": torch.__version__, **blas_info(), **extra}))

@@ -28,7 +28,7 @@ async function child(mode: string, only: string[]) {
   if (mode !== "off") enableWasmThreads(Number(mode));
   // jax-js and everything using it load only now, after the pool is set up.
   const { resolveConfig } = await import("../src/config.ts");
-  const { stepRateDetail } = await import("./workloads.ts");
+  const { stepRateDetail } = await import("./ours.ts");
   const stepRate = (cfg: ReturnType<typeof resolveConfig>, batch: number, steps: number, reps: number, warm: number) => stepRateDetail(cfg, batch, steps, reps, warm);
 
   const result: Record<string, unknown> = { mode };

@@ -1,150 +1,207 @@
 /**
- * Benchmark workloads for `ninr bench` / `npm run bench`. Each workload runs ours and, when
- * Debian's python3-torch is present, the PyTorch script bench/reference.py on the same shapes,
- * alternating rounds (ours, reference, ours, ...) so both see the same machine state, and reports
- * medians and ratio = ours / reference (higher is better for rates; for times it is inverted).
+ * Benchmark workloads for `ninr bench` / `npm run bench`. Each measurement is a fresh process:
+ * ours is bench/child.ts (so worker threads can be switched on before jax-js loads, and each
+ * workload's peak RSS is its own), the PyTorch reference is bench/reference.py on Debian's
+ * python3-torch, and TensorFlow.js is bench/tfjs.ts where its packages are installed. Rounds
+ * alternate (ours, reference, tfjs, ours, ...) so all see the same machine state; the report
+ * gives medians and ratio = ours / reference with "higher is better" (rates as they are, times
+ * inverted).
  *
- *   W1 mlp_step   MLP 784-512-512-512-10 train step, batch 128            samples/s
- *   W2 cnn_step   spec CNN train step, batch 128                          samples/s
- *   W3 hvp        one exact Hessian-vector product, MLP 784-512-512-10 in-NINR, batch 512   ms
- *                 (ratio = reference ms / ours ms, so higher is better here too)
- *   W4 nin_overhead  W1 with an input NIN vs W1 without (reference = ours without NINs)
+ *   W1 mlp_step          MLP 784-512-512-512-10 train step, batch 128, one core      samples/s
+ *   W1 mlp_step_2cores   the same, ours on 2 Wasm worker threads (ref: 1 thread)     samples/s
+ *   W2 cnn_step          spec CNN train step, batch 128, one core                    samples/s
+ *   W2 cnn_step_2cores   the same, ours on 2 threads (ref: 1 thread)                 samples/s
+ *   W3 hvp               one exact HVP, MLP 784-512-512-10 in-NINR, batch 512        ms
+ *   W3 curvature         one lambda_niw estimate (Lanczos on the NIW block), batch 256  ms
+ *                        (+ grad_equivalents: the estimate / one gradient, same batch, same run)
+ *   W4 nin_overhead      W1 with an input NIN / W1 without, alternating in one process  samples/s
+ *   W5 sweep             4-sigma phase sweep through the sweep executor, 2 workers vs 1  jobs/min
+ *                        (+ cores_busy: machine CPU-seconds per wall-second during the sweep)
  */
-import { numpy as np, random } from "@jax-js/jax";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { resolveConfig, type RunConfig } from "../src/config.ts";
-import { initNetwork } from "../src/models/network.ts";
-import { makeStepFns } from "../src/train/step.ts";
-import { makeHvpFns, noisyLoss, type NoisyBatch } from "../src/engine/hvp.ts";
-import { noiseModelFor } from "../src/dynamics/curvature.ts";
-import { tree } from "@jax-js/jax";
+import { median } from "./ours.ts";
 
-export type WorkloadResult = { name: string; ninr: number; reference: number | null; unit: string; ratio: number | null; reference_kind: string; ninr_runs: number[]; reference_runs: number[] };
+export { median };
 
-const REFERENCE_SCRIPT = fileURLToPath(new URL("./reference.py", import.meta.url));
+export type WorkloadResult = {
+  name: string;
+  /** Our median (unit below). */
+  ninr: number;
+  /** The reference's median, or null when it is not available. */
+  reference: number | null;
+  unit: string;
+  /** ours / reference, higher is better (times inverted); null without a reference. */
+  ratio: number | null;
+  reference_kind: string;
+  /** TensorFlow.js (wasm backend) median and ratio, where bench/tfjs.ts can run the workload. */
+  tfjs: number | null;
+  ratio_tfjs: number | null;
+  threads: number;
+  ninr_runs: number[];
+  reference_runs: number[];
+  tfjs_runs: number[];
+  /** Largest peak RSS (MB) of our processes / the reference's over the rounds. */
+  ninr_peak_rss_mb: number;
+  reference_peak_rss_mb: number | null;
+  /** Workload-specific numbers (grad_equivalents, cores_busy, overhead_pct, ...). */
+  extra: Record<string, unknown>;
+};
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
 const PYTHON = "/usr/bin/python3";
+const TSX_IMPORT = ["--import", "tsx"];
+
+export const WORKLOAD_NAMES = ["mlp_step", "mlp_step_2cores", "cnn_step", "cnn_step_2cores", "hvp", "curvature", "nin_overhead", "sweep"] as const;
 
 export function torchAvailable(): boolean {
   return spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
 }
 
-export const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+export function tfjsAvailable(): boolean {
+  return existsSync(`${HERE}tfjs.ts`) && spawnSync(process.execPath, ["-e", "require.resolve('@tensorflow/tfjs-backend-wasm')"], { cwd: HERE, encoding: "utf8" }).status === 0;
+}
+
+type Measured = { values: number[]; maxrss_mb?: number; [k: string]: unknown };
+
+/** Run a command, return its last stdout line as JSON (async, so the event loop stays free). */
+function runJson(cmd: string, args: string[], what: string): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: HERE, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const last = out.trim().split("\n").pop() ?? "";
+      if (code !== 0) return reject(new Error(`bench: ${what} failed (exit ${code}): ${err.trim().split("\n").slice(-5).join(" | ")}`));
+      try {
+        resolve(JSON.parse(last));
+      } catch {
+        reject(new Error(`bench: ${what} printed no JSON result: ${last.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+const ours = (workload: string, reps: number, threads: number) => runJson(process.execPath, [...TSX_IMPORT, "child.ts", workload, String(reps), String(threads)], `ours ${workload}`);
+const torchRef = (workload: string, reps: number, threads: number, extra: string[] = []) =>
+  runJson(PYTHON, ["reference.py", workload, String(reps), String(threads), ...extra], `PyTorch ${workload}`);
+const tfjsRef = (workload: string, reps: number) => runJson(process.execPath, [...TSX_IMPORT, "tfjs.ts", workload, String(reps), "wasm"], `TensorFlow.js ${workload}`);
+
+export type BenchOptions = {
+  rounds: number;
+  /** PyTorch threads for the reference (the targets are against 1). */
+  threads: number;
+  /** Wasm worker threads for the *_2cores workloads and sweep workers for W5 (default: cores). */
+  cores?: number;
+  only?: string[];
+  log?: (line: string) => void;
 };
 
-/**
- * Our jitted train step: `reps` timings of `steps` steps each after `warm` warm-up steps (compile,
- * V8 tier-up). A timing ends when every output (params, optimizer state) is ready, so a threaded
- * backend cannot hide work. Returns samples/s and CPU-seconds per wall-second (cores in use).
- */
-export async function stepRateDetail(cfg: RunConfig, batch: number, steps: number, reps: number, warm = 3): Promise<{ rates: number[]; cores: number[] }> {
-  const fns = makeStepFns(cfg);
-  let params = initNetwork(random.key(0), cfg);
-  let opt = fns.init(params);
-  const x = random.uniform(random.key(1), [batch, 784]);
-  const y = np.zeros([batch, 10]).add(0.1);
-  const keys = random.split(random.key(2), 1000);
-  let k = 0;
-  const run = async (n: number) => {
-    let last: np.Array | null = null;
-    for (let s = 0; s < n; s++) {
-      const [p, o, loss, correct] = fns.trainStep(params, opt, x.ref, y.ref, keys.ref.slice(k++ % 1000));
-      params = p;
-      opt = o;
-      correct.dispose();
-      last?.dispose();
-      last = loss;
-    }
-    await last!.data();
-    await Promise.all([...tree.leaves(params), ...tree.leaves(opt)].map((a) => (a as np.Array).blockUntilReady()));
-  };
-  await run(warm);
-  const rates: number[] = [];
-  const cores: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    await run(steps);
-    const wall = (performance.now() - t0) / 1000;
-    const c = process.cpuUsage(c0);
-    rates.push((batch * steps) / wall);
-    cores.push((c.user + c.system) / 1e6 / wall);
-  }
-  fns.dispose();
-  tree.dispose(params);
-  tree.dispose(opt);
-  keys.dispose();
-  return { rates, cores };
-}
-
-/** Samples/s of our jitted train step (see stepRateDetail). */
-export async function ourStepRate(cfg: RunConfig, batch: number, steps: number, reps: number): Promise<number[]> {
-  return (await stepRateDetail(cfg, batch, steps, reps)).rates;
-}
-
-/** Milliseconds of one jitted exact HVP (reverse-over-forward), `reps` timings after warm-up. */
-export async function ourHvpMs(cfg: RunConfig, batch: number, reps: number): Promise<number[]> {
-  const model = noiseModelFor(cfg);
-  const fns = makeHvpFns<NoisyBatch>(noisyLoss(model));
-  const params = initNetwork(random.key(0), cfg);
-  const b: NoisyBatch = { x: random.uniform(random.key(1), [batch, 784]), y: np.zeros([batch, 10]).add(0.1), eps: [random.normal(random.key(2), [batch]).mul(cfg.sigma)] };
-  const v = tree.map((a: np.Array) => random.normal(random.key(3), a.shape), params) as typeof params;
-  const once = async () => {
-    const t0 = performance.now();
-    const out = fns.hvp(tree.ref(params), tree.ref(b), tree.ref(v));
-    for (const a of Object.values(out)) await (a as np.Array).data();
-    return performance.now() - t0;
-  };
-  await once();
-  const out: number[] = [];
-  for (let r = 0; r < reps; r++) out.push(await once());
-  fns.dispose();
-  tree.dispose(params);
-  tree.dispose(b);
-  tree.dispose(v);
-  return out;
-}
-
-function referenceRuns(workload: string, reps: number, threads: number): number[] {
-  const r = spawnSync(PYTHON, [REFERENCE_SCRIPT, workload, String(reps), String(threads)], { encoding: "utf8", timeout: 600_000 });
-  if (r.status !== 0) throw new Error(`reference ${workload} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!).values;
-}
-
-export type BenchOptions = { rounds: number; threads: number; only?: string[]; log?: (line: string) => void };
-
-export async function runWorkloads(opts: BenchOptions): Promise<WorkloadResult[]> {
+export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: WorkloadResult[]; reference_info: Record<string, unknown> | null }> {
   const torch = torchAvailable();
+  const tfjs = tfjsAvailable();
+  const cores = opts.cores ?? Math.max(2, availableParallelism());
   const log = opts.log ?? (() => {});
   const want = (name: string) => !opts.only || opts.only.includes(name);
   const results: WorkloadResult[] = [];
-  const mlp = resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "none" });
-  const mlpNin = resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "input", sigma: 1 });
-  const cnn = resolveConfig({ model: "cnn", nin: "none" });
+  let referenceInfo: Record<string, unknown> | null = null;
 
-  const pair = async (name: string, ours: () => Promise<number[]>, ref: (() => Promise<number[]> | number[]) | null, refKind: string, unit: string) => {
-    const a: number[] = [];
-    const b: number[] = [];
+  type Side = (() => Promise<Measured>) | null;
+  const pair = async (name: string, threads: number, unit: string, a: () => Promise<Measured>, b: Side, refKind: string, t: Side, lowerIsBetter = false) => {
+    const A: Measured[] = [];
+    const B: Measured[] = [];
+    const T: Measured[] = [];
     for (let r = 0; r < opts.rounds; r++) {
-      a.push(...(await ours()));
-      if (ref) b.push(...(await ref()));
-      log(`${name}: round ${r + 1}/${opts.rounds}`);
+      A.push(await a());
+      if (b) B.push(await b());
+      if (t) T.push(await t());
+      log(`${name}: round ${r + 1}/${opts.rounds}: ours ${fmt(median(A[r].values))}${b ? `, reference ${fmt(median(B[r].values))}` : ""}${t ? `, tfjs ${fmt(median(T[r].values))}` : ""} ${unit}`);
     }
-    const ninr = median(a);
-    const reference = b.length ? median(b) : null;
-    results.push({ name, ninr, reference, unit, ratio: reference ? ninr / reference : null, reference_kind: refKind, ninr_runs: a, reference_runs: b });
+    const flat = (m: Measured[]) => m.flatMap((x) => x.values);
+    const ninr = median(flat(A));
+    const reference = B.length ? median(flat(B)) : null;
+    const tf = T.length && flat(T).length ? median(flat(T)) : null;
+    const ratio = (x: number | null) => (x === null ? null : lowerIsBetter ? x / ninr : ninr / x);
+    if (refKind.startsWith("PyTorch") && B.length) referenceInfo ??= Object.fromEntries(Object.entries(B[0]).filter(([k]) => ["torch", "blas", "openblas_core"].includes(k)));
+    const res: WorkloadResult = {
+      name,
+      ninr,
+      reference,
+      unit,
+      ratio: ratio(reference),
+      reference_kind: refKind,
+      tfjs: tf,
+      ratio_tfjs: ratio(tf),
+      threads,
+      ninr_runs: flat(A),
+      reference_runs: flat(B),
+      tfjs_runs: flat(T),
+      ninr_peak_rss_mb: Math.max(...A.map((m) => m.maxrss_mb ?? 0)),
+      reference_peak_rss_mb: B.length ? Math.max(...B.map((m) => m.maxrss_mb ?? 0)) : null,
+      extra: {},
+    };
+    results.push(res);
+    return { res, A, B };
   };
+  const torchSide = (w: string, reps: number, extra?: string[]): Side => (torch ? () => torchRef(w, reps, opts.threads, extra) : null);
+  const tfjsSide = (w: string, reps: number): Side => (tfjs ? () => tfjsRef(w, reps) : null);
+  const pytorch = `PyTorch, ${opts.threads} thread${opts.threads > 1 ? "s" : ""}`;
 
-  if (want("mlp_step")) await pair("mlp_step", () => ourStepRate(mlp, 128, 10, 3), torch ? () => referenceRuns("mlp_step", 3, opts.threads) : null, "pytorch", "samples/s");
-  if (want("cnn_step")) await pair("cnn_step", () => ourStepRate(cnn, 128, 2, 2), torch ? () => referenceRuns("cnn_step", 2, opts.threads) : null, "pytorch", "samples/s");
-  if (want("hvp")) {
-    await pair("hvp", () => ourHvpMs(resolveConfig({ nin: "input", sigma: 10 }), 512, 3), torch ? () => referenceRuns("hvp", 3, opts.threads) : null, "pytorch", "ms");
-    const w3 = results[results.length - 1];
-    if (w3.reference) w3.ratio = w3.reference / w3.ninr; // times: lower is better, so invert
+  if (want("mlp_step")) await pair("mlp_step", 1, "samples/s", () => ours("mlp_step", 3, 1), torchSide("mlp_step", 3), pytorch, tfjsSide("mlp_step", 3));
+  if (want("mlp_step_2cores")) await pair("mlp_step_2cores", cores, "samples/s", () => ours("mlp_step", 3, cores), torchSide("mlp_step", 3), pytorch, tfjsSide("mlp_step", 3));
+  if (want("cnn_step")) await pair("cnn_step", 1, "samples/s", () => ours("cnn_step", 2, 1), torchSide("cnn_step", 2), pytorch, tfjsSide("cnn_step", 2));
+  if (want("cnn_step_2cores")) await pair("cnn_step_2cores", cores, "samples/s", () => ours("cnn_step", 2, cores), torchSide("cnn_step", 2), pytorch, tfjsSide("cnn_step", 2));
+  if (want("hvp")) await pair("hvp", 1, "ms", () => ours("hvp", 3, 1), torchSide("hvp", 3), pytorch, tfjsSide("hvp", 2), true);
+  if (want("curvature")) {
+    // The reference runs as many Lanczos steps as ours took (median), so both do the same work.
+    let steps = 11;
+    const { res, A, B } = await pair(
+      "curvature",
+      1,
+      "ms",
+      async () => {
+        const m = await ours("curvature", 3, 1);
+        steps = Math.round(median(m.matvecs as number[]));
+        return m;
+      },
+      torch ? () => torchRef("curvature", 3, opts.threads, [String(steps)]) : null,
+      pytorch,
+      null,
+      true,
+    );
+    const gradMs = median(A.flatMap((m) => m.grad_ms as number[]));
+    res.extra = {
+      grad_equivalents: res.ninr / gradMs,
+      grad_ms: gradMs,
+      matvecs: median(A.flatMap((m) => m.matvecs as number[])),
+      reference_grad_equivalents: B.length ? (res.reference ?? 0) / median(B.map((m) => m.grad_ms as number)) : null,
+    };
   }
-  // W4's reference is ours without NINs, alternated round by round like the others.
-  if (want("nin_overhead")) await pair("nin_overhead", () => ourStepRate(mlpNin, 128, 10, 3), () => ourStepRate(mlp, 128, 10, 3), "ninr without NINs", "samples/s");
-  return results;
+  if (want("nin_overhead")) {
+    const { res, A } = await pair("nin_overhead", 1, "samples/s", () => ours("nin_overhead", 3, 1), null, "ours without NINs, same process", null);
+    const without = median(A.flatMap((m) => m.without as number[]));
+    res.reference = without;
+    res.reference_runs = A.flatMap((m) => m.without as number[]);
+    res.ratio = res.ninr / without;
+    res.extra = { overhead_pct: (without / res.ninr - 1) * 100 };
+  }
+  if (want("sweep")) {
+    const { res, A, B } = await pair("sweep", cores, "jobs/min", () => ours("sweep", 1, cores), () => ours("sweep", 1, 1), "ours with 1 worker", null);
+    res.extra = {
+      cores_busy: median(A.flatMap((m) => m.cores_busy as number[])),
+      reference_cores_busy: median(B.flatMap((m) => m.cores_busy as number[])),
+      failed_jobs: [...A, ...B].reduce((s, m) => s + (m.failed as number), 0),
+      jobs: A[0].jobs,
+    };
+  }
+  return { workloads: results, reference_info: referenceInfo };
+}
+
+function fmt(v: number): string {
+  return v.toFixed(v < 10 ? 3 : v < 1000 ? 1 : 0);
 }

@@ -105,6 +105,15 @@ export type HvpFns<B> = {
    * buffers per call in jax-js 0.1.25, acceptable for float64 oracles). Consumes all.
    */
   hvp: (params: Params, batch: B, v: Tree) => Tree;
+  /**
+   * Exact H_SS v of the principal block S = the keys of `v` (a sub-tree of params): the Hessian
+   * of the loss as a function of those parameters only, the others held fixed. Same as the
+   * full product masked to S before and after, but the backward pass skips every gradient
+   * outside S (for the NIW block: all weight-gradient matmuls), and Lanczos over the block
+   * works on |S|-long vectors instead of all parameters. Jitted per key set; float64 eager as
+   * `hvp`. Consumes all.
+   */
+  blockHvp: (params: Params, batch: B, v: Tree) => Tree;
   /** Central-difference H v with step `fdStep` along v/|v|. Consumes all. */
   fdHvp: (params: Params, batch: B, v: Tree) => Tree;
   dispose(): void;
@@ -140,6 +149,21 @@ export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFlo
     return out;
   };
   const hvpFn = jit(rof);
+  const blockRof = (p: Params, b: AnyB, v: Tree) => {
+    const fixed: Params = {};
+    const sub: Params = {};
+    for (const k of Object.keys(p)) (k in v ? sub : fixed)[k] = p[k];
+    const out = grad((s: Params) => {
+      const [l, dl] = jvp((ss: Params) => loss({ ...tree.ref(fixed), ...ss }, tree.ref(b)), [s], [tree.ref(v)]);
+      l.dispose();
+      return dl;
+    })(sub) as Params;
+    tree.dispose(fixed);
+    tree.dispose(b);
+    tree.dispose(v);
+    return out;
+  };
+  const blockFn = jit(blockRof);
   const to64 = <T>(t: T): T => (up ? (tree.map((a: np.Array) => (a.dtype === np.float32 ? a.astype(np.float64) : a), t as AnyB) as T) : t);
   const fdFn = jit((p0: Params, b0: AnyB, v0: Tree) => {
     const dtypes = Object.fromEntries(Object.keys(p0).map((k) => [k, p0[k].dtype]));
@@ -168,10 +192,12 @@ export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFlo
     // jax-js 0.1.25 miscompiles second-order products of float64 programs under jit (wrong,
     // run-to-run varying numbers; float32 is right): float64 trees take the eager path.
     hvp: (p, b, v) => (Object.values(p).some((a) => a.dtype === np.float64) ? rof(p, b, v) : (hvpFn(p, b, v) as Tree)),
+    blockHvp: (p, b, v) => (Object.values(p).some((a) => a.dtype === np.float64) ? blockRof(p, b, v) : (blockFn(p, b, v) as Tree)),
     fdHvp: (p, b, v) => fdFn(p, b, v) as Tree,
     dispose() {
       gradFn.dispose();
       hvpFn.dispose();
+      blockFn.dispose();
       fdFn.dispose();
     },
   };

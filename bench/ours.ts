@@ -1,0 +1,168 @@
+/**
+ * Our side of each benchmark workload (bench/workloads.ts lists them). These run inside a
+ * bench child process (bench/child.ts), one workload per process, so that worker threads can be
+ * switched on before jax-js loads and the peak RSS of each workload is its own.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { numpy as np, random, tree } from "@jax-js/jax";
+import { resolveConfig, type RunConfig } from "../src/config.ts";
+import { loadDataset } from "../src/data/fashion.ts";
+import { makeCurvatureMeter, noiseModelFor } from "../src/dynamics/curvature.ts";
+import { makeHvpFns, noisyLoss, type NoisyBatch } from "../src/engine/hvp.ts";
+import { PHASES_PRESETS, type PhasesPreset, phaseJobs } from "../src/experiments/phases.ts";
+import { initNetwork } from "../src/models/network.ts";
+import { runSweep } from "../src/sweep/executor.ts";
+import { makeStepFns } from "../src/train/step.ts";
+
+/** The shapes of the workloads (bench/reference.py mirrors them). */
+export const MLP_STEP = resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "none" });
+export const MLP_STEP_NIN = resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "input", sigma: 1 });
+export const CNN_STEP = resolveConfig({ model: "cnn", nin: "none" });
+/** W3: the default MLP 784-512-512-10, in-NINR, sigma 10; one batch of 256. */
+export const CURVATURE_CFG = resolveConfig({ nin: "input", sigma: 10 });
+export const CURVATURE_BATCH = 256;
+
+export const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * Our jitted train step: `reps` timings of `steps` steps each after `warm` warm-up steps (compile,
+ * V8 tier-up). A timing ends when every output (params, optimizer state) is ready, so a threaded
+ * backend cannot hide work. Returns samples/s and CPU-seconds per wall-second (cores in use).
+ */
+export async function stepRateDetail(cfg: RunConfig, batch: number, steps: number, reps: number, warm = 3): Promise<{ rates: number[]; cores: number[] }> {
+  const fns = makeStepFns(cfg);
+  let params = initNetwork(random.key(0), cfg);
+  let opt = fns.init(params);
+  const x = random.uniform(random.key(1), [batch, 784]);
+  const y = np.zeros([batch, 10]).add(0.1);
+  const keys = random.split(random.key(2), 1000);
+  let k = 0;
+  const run = async (n: number) => {
+    let last: np.Array | null = null;
+    for (let s = 0; s < n; s++) {
+      const [p, o, loss, correct] = fns.trainStep(params, opt, x.ref, y.ref, keys.ref.slice(k++ % 1000));
+      params = p;
+      opt = o;
+      correct.dispose();
+      last?.dispose();
+      last = loss;
+    }
+    await last!.data();
+    await Promise.all([...tree.leaves(params), ...tree.leaves(opt)].map((a) => (a as np.Array).blockUntilReady()));
+  };
+  await run(warm);
+  const rates: number[] = [];
+  const cores: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await run(steps);
+    const wall = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    rates.push((batch * steps) / wall);
+    cores.push((c.user + c.system) / 1e6 / wall);
+  }
+  fns.dispose();
+  tree.dispose(params);
+  tree.dispose(opt);
+  keys.dispose();
+  x.dispose();
+  y.dispose();
+  return { rates, cores };
+}
+
+/** Milliseconds of one jitted exact HVP (reverse-over-forward, all parameters), after warm-up. */
+export async function hvpMs(batch: number, reps: number): Promise<number[]> {
+  const cfg = CURVATURE_CFG;
+  const fns = makeHvpFns<NoisyBatch>(noisyLoss(noiseModelFor(cfg)));
+  const params = initNetwork(random.key(0), cfg);
+  const b: NoisyBatch = { x: random.uniform(random.key(1), [batch, 784]), y: np.zeros([batch, 10]).add(0.1), eps: [random.normal(random.key(2), [batch]).mul(cfg.sigma)] };
+  const v = tree.map((a: np.Array) => random.normal(random.key(3), a.shape), params) as typeof params;
+  const once = async () => {
+    const t0 = performance.now();
+    const out = fns.hvp(tree.ref(params), tree.ref(b), tree.ref(v));
+    for (const a of Object.values(out)) await (a as np.Array).data();
+    return performance.now() - t0;
+  };
+  await once();
+  const out: number[] = [];
+  for (let r = 0; r < reps; r++) out.push(await once());
+  fns.dispose();
+  tree.dispose(params);
+  tree.dispose(b);
+  tree.dispose(v);
+  return out;
+}
+
+/** W3 data: the first CURVATURE_BATCH training images (Fashion-MNIST, else the bundled sample). */
+function curvatureBatch(): { x: np.Array; y: np.Array; source: string } {
+  const ds = loadDataset({ allowSample: true });
+  const n = CURVATURE_BATCH;
+  const y = new Float32Array(n * 10);
+  for (let i = 0; i < n; i++) y[i * 10 + ds.train.labels[i]] = 1;
+  return { x: np.array(ds.train.images.slice(0, n * 784)).reshape([n, 784]), y: np.array(y).reshape([n, 10]), source: ds.source };
+}
+
+/**
+ * W3: one estimate of lambda_niw (top eigenvalue of the NIW Hessian block) on one batch, with a
+ * warm meter (compiled once, as k(t) tracking uses it), default Lanczos (tol 1e-3). Returns ms
+ * per estimate, the gradient's ms on the same batch, and the matvecs each estimate took.
+ */
+export async function curvatureEstimate(reps: number): Promise<{ ms: number[]; grad_ms: number[]; matvecs: number[]; lambda_niw: number; data: string }> {
+  const cfg = CURVATURE_CFG;
+  const params = initNetwork(random.key(0), cfg);
+  const { x, y, source } = curvatureBatch();
+  const meter = makeCurvatureMeter(noiseModelFor(cfg), { which: { noise: false, hessian: false, niw: true }, batches: 1 });
+  await meter.measure(params, [{ x, y }], { seed: 100 }); // compile
+  const ms: number[] = [];
+  const grad_ms: number[] = [];
+  const matvecs: number[] = [];
+  let lambda = NaN;
+  for (let r = 0; r < reps; r++) {
+    const res = await meter.measure(params, [{ x, y }], { seed: r });
+    ms.push(res.seconds * 1000);
+    grad_ms.push(res.grad_ms!);
+    matvecs.push(res.per_batch[0].matvecs.niw);
+    lambda = res.lambda_niw!;
+  }
+  meter.dispose();
+  tree.dispose(params);
+  x.dispose();
+  y.dispose();
+  return { ms, grad_ms, matvecs, lambda_niw: lambda, data: source };
+}
+
+/**
+ * W5: a small sigma sweep end to end, through the real sweep executor (one worker process per
+ * job, `workers` at a time): the quick phase preset cut to 4 sigmas x 1,600 training images
+ * (25 steps each, with the curvature measurements and the test-loss trace of every phase job).
+ */
+export const SWEEP_PRESET: PhasesPreset = { ...PHASES_PRESETS.quick, name: "bench", trainSize: 1600, testSubset: 500 };
+export const SWEEP_SIGMAS = [1, 10, 100, 1000];
+
+/** Busy CPU time (all cores, seconds) from os.cpus(): counts every process on the machine. */
+function machineBusySeconds(): number {
+  return os.cpus().reduce((s, c) => s + (c.times.user + c.times.nice + c.times.sys + c.times.irq) / 1000, 0);
+}
+
+export async function sweepRun(workers: number): Promise<{ jobs_per_min: number; seconds: number; cores_busy: number; failed: number }> {
+  const ds = loadDataset({ allowSample: true });
+  const fitSize = ds.train.n - Math.min(5000, Math.floor(ds.train.n / 10));
+  const jobs = phaseJobs(SWEEP_PRESET, { allowSample: true, fitSize, sigmas: SWEEP_SIGMAS });
+  const out = mkdtempSync(join(os.tmpdir(), "ninr-bench-sweep-"));
+  try {
+    const b0 = machineBusySeconds();
+    const t0 = performance.now();
+    const outcomes = await runSweep(jobs, { outDir: out, workers });
+    const seconds = (performance.now() - t0) / 1000;
+    const busy = machineBusySeconds() - b0;
+    return { jobs_per_min: (jobs.length / seconds) * 60, seconds, cores_busy: busy / seconds, failed: outcomes.filter((o) => o.status === "failed").length };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
