@@ -12,6 +12,9 @@
  */
 import { numpy as np } from "@jax-js/jax";
 
+/** Contractions shorter than this (kh*kw*Cin) take the per-sample path. */
+const SPLIT_BELOW_K = 32;
+
 /**
  * 2-D convolution, stride 1, "same" zero padding (odd kernel sizes).
  * @param x [B, H, W, Cin]
@@ -32,9 +35,22 @@ export function conv2dSame(x: np.Array, k: np.Array): np.Array {
     }
   }
   xp.dispose();
-  // [B, H, W, kh*kw*Cin] with (i, j, c) ordering matching k.reshape([kh*kw*Cin, Cout]).
-  const patches = np.concatenate(cols, 3).reshape([B * H * W, kh * kw * Cin]);
-  return np.dot(patches, k.reshape([kh * kw * Cin, Cout])).reshape([B, H, W, Cout]);
+  const K = kh * kw * Cin;
+  if (K >= SPLIT_BELOW_K) {
+    // [B*H*W, K] patches with (i, j, c) ordering matching k.reshape([K, Cout]); one matmul.
+    const patches = np.concatenate(cols, 3).reshape([B * H * W, K]);
+    return np.dot(patches, k.reshape([K, Cout])).reshape([B, H, W, Cout]);
+  }
+  // Short contractions (the first layer, K = 9): one matmul per sample against the kernel
+  // broadcast over the batch. In the single-matmul form the kernel's gradient is one reduction
+  // over all B*H*W rows into only K*Cout = 288 outputs, which jax-js runs untiled at 0.3 GFLOP/s
+  // (189 of 663 ms of a CNN step, bench/profile.ts cnn); here it is B reductions over H*W summed
+  // over B (68 ms). Not for long K: there jax-js's batched matmul is 2-3x slower than its 2-D
+  // one. (Transposing the patches to [B, K, H*W] so both operands are contiguous along the
+  // reduction was slower still: 77 ms.)
+  const patches = np.concatenate(cols, 3).reshape([B, H * W, K]);
+  const kb = np.broadcastTo(k.reshape([1, K, Cout]), [B, K, Cout]);
+  return np.matmul(patches, kb).reshape([B, H, W, Cout]);
 }
 
 /**
