@@ -58,7 +58,7 @@ switch (workload) {
   case "sweep": {
     const runs = [];
     for (let r = 0; r < reps; r++) runs.push(await ours.sweepRun(threads));
-    result = { values: runs.map((r) => r.jobs_per_min), unit: "jobs/min", cores_busy: runs.map((r) => r.cores_busy), failed: runs.reduce((s, r) => s + r.failed, 0), jobs: ours.SWEEP_SIGMAS.length };
+    result = { values: runs.map((r) => r.jobs_per_min), unit: "jobs/min", cores_busy: runs.map((r) => r.cores_busy), machine_busy: runs.map((r) => r.machine_busy), failed: runs.reduce((s, r) => s + r.failed, 0), jobs: ours.SWEEP_SIGMAS.length };
     break;
   }
   default:

@@ -3,7 +3,7 @@
  * bench child process (bench/child.ts), one workload per process, so that worker threads can be
  * switched on before jax-js loads and the peak RSS of each workload is its own.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { numpy as np, random, tree } from "@jax-js/jax";
@@ -139,29 +139,53 @@ export async function curvatureEstimate(reps: number): Promise<{ ms: number[]; g
 
 /**
  * W5: a small sigma sweep end to end, through the real sweep executor (one worker process per
- * job, `workers` at a time): the quick phase preset cut to 4 sigmas x 1,600 training images
- * (25 steps each, with the curvature measurements and the test-loss trace of every phase job).
+ * job, `workers` at a time): the smoke phase preset (small curvature budgets) on 4 sigmas x
+ * 1,600 training images: 25 steps each, with the curvature measurements, k(t) and test-loss
+ * traces of a real phase job. Short jobs on purpose: process start and compilation are part of
+ * what a sweep pays per job.
  */
-export const SWEEP_PRESET: PhasesPreset = { ...PHASES_PRESETS.quick, name: "bench", trainSize: 1600, testSubset: 500 };
+export const SWEEP_PRESET: PhasesPreset = { ...PHASES_PRESETS.smoke, name: "bench", trainSize: 1600, testSubset: 500 };
 export const SWEEP_SIGMAS = [1, 10, 100, 1000];
+
+/**
+ * CPU seconds of this process's finished children (Linux /proc/self/stat cutime + cstime; the
+ * sweep's workers are waited for, so they count). null where /proc is missing.
+ */
+function childrenCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[13]) + Number(f[14])) / 100; // fields 16, 17; USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
 
 /** Busy CPU time (all cores, seconds) from os.cpus(): counts every process on the machine. */
 function machineBusySeconds(): number {
   return os.cpus().reduce((s, c) => s + (c.times.user + c.times.nice + c.times.sys + c.times.irq) / 1000, 0);
 }
 
-export async function sweepRun(workers: number): Promise<{ jobs_per_min: number; seconds: number; cores_busy: number; failed: number }> {
+export async function sweepRun(workers: number): Promise<{ jobs_per_min: number; seconds: number; cores_busy: number | null; machine_busy: number; failed: number }> {
   const ds = loadDataset({ allowSample: true });
   const fitSize = ds.train.n - Math.min(5000, Math.floor(ds.train.n / 10));
   const jobs = phaseJobs(SWEEP_PRESET, { allowSample: true, fitSize, sigmas: SWEEP_SIGMAS });
   const out = mkdtempSync(join(os.tmpdir(), "ninr-bench-sweep-"));
   try {
     const b0 = machineBusySeconds();
+    const c0 = childrenCpuSeconds();
     const t0 = performance.now();
     const outcomes = await runSweep(jobs, { outDir: out, workers });
     const seconds = (performance.now() - t0) / 1000;
     const busy = machineBusySeconds() - b0;
-    return { jobs_per_min: (jobs.length / seconds) * 60, seconds, cores_busy: busy / seconds, failed: outcomes.filter((o) => o.status === "failed").length };
+    const c1 = childrenCpuSeconds();
+    return {
+      jobs_per_min: (jobs.length / seconds) * 60,
+      seconds,
+      cores_busy: c0 !== null && c1 !== null ? (c1 - c0) / seconds : null,
+      machine_busy: busy / seconds,
+      failed: outcomes.filter((o) => o.status === "failed").length,
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -16,7 +16,8 @@
  *                        (+ grad_equivalents: the estimate / one gradient, same batch, same run)
  *   W4 nin_overhead      W1 with an input NIN / W1 without, alternating in one process  samples/s
  *   W5 sweep             4-sigma phase sweep through the sweep executor, 2 workers vs 1  jobs/min
- *                        (+ cores_busy: machine CPU-seconds per wall-second during the sweep)
+ *                        (+ cores_busy: the sweep's processes' CPU-seconds per wall-second;
+ *                        machine_busy: the whole machine's, which includes anything else running)
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -143,7 +144,7 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
       tfjs_runs: flat(T),
       ninr_peak_rss_mb: Math.max(...A.map((m) => m.maxrss_mb ?? 0)),
       reference_peak_rss_mb: B.length ? Math.max(...B.map((m) => m.maxrss_mb ?? 0)) : null,
-      extra: {},
+      extra: T.find((m) => m.unsupported) ? { tfjs_unsupported: T.find((m) => m.unsupported)!.unsupported } : {},
     };
     results.push(res);
     return { res, A, B };
@@ -176,6 +177,7 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
     );
     const gradMs = median(A.flatMap((m) => m.grad_ms as number[]));
     res.extra = {
+      ...res.extra,
       grad_equivalents: res.ninr / gradMs,
       grad_ms: gradMs,
       matvecs: median(A.flatMap((m) => m.matvecs as number[])),
@@ -194,6 +196,7 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
     const { res, A, B } = await pair("sweep", cores, "jobs/min", () => ours("sweep", 1, cores), () => ours("sweep", 1, 1), "ours with 1 worker", null);
     res.extra = {
       cores_busy: median(A.flatMap((m) => m.cores_busy as number[])),
+      machine_busy: median(A.flatMap((m) => m.machine_busy as number[])),
       reference_cores_busy: median(B.flatMap((m) => m.cores_busy as number[])),
       failed_jobs: [...A, ...B].reduce((s, m) => s + (m.failed as number), 0),
       jobs: A[0].jobs,

@@ -40,7 +40,8 @@ export function registerBench(program: Command): void {
         process.stdout.write(JSON.stringify({ date: new Date().toISOString(), machine, reference_info, workloads }, null, 2) + "\n");
         return;
       }
-      const rows = workloads.map((w) => ({ ...w, notes: Object.entries(w.extra).map(([k, v]) => `${k} ${f(v)}`).join(", ") }));
+      const note = (k: string, v: unknown) => (k === "tfjs_unsupported" ? "TF.js: no second derivative" : `${k} ${f(v)}`);
+      const rows = workloads.map((w) => ({ ...w, notes: Object.entries(w.extra).map(([k, v]) => note(k, v)).join(", ") }));
       process.stdout.write(
         toMarkdown(rows as unknown as Record<string, unknown>[], [
           { key: "name", title: "workload" },
