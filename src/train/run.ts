@@ -17,6 +17,7 @@ import type { Params } from "../models/network.ts";
 import { classifyTrajectory } from "../dynamics/classify.ts";
 import { type CurvatureResult, measureCurvature } from "../dynamics/curvature.ts";
 import { predictPhase } from "../dynamics/predict.ts";
+import { wasmThreadsInfo } from "../engine/threads.ts";
 import { type Metric, type TrainData, type TrainHooks, type TrainResult, train } from "./loop.ts";
 
 export type RunSummary = {
@@ -35,6 +36,8 @@ export type RunSummary = {
   seconds: number;
   seconds_per_epoch: number;
   data_source: "full" | "sample";
+  /** Where it ran (timings depend on it; the numbers do not: the thread pool is bit-identical). */
+  runtime: { node: string; wasm_threads: number };
 };
 
 /** The holdout is drawn with a fixed seed so every run of an experiment selects on the same images. */
@@ -70,6 +73,7 @@ export function summarize(r: TrainResult, ds: Pick<Dataset, "source">, epochs: n
     seconds: r.seconds,
     seconds_per_epoch: r.seconds / epochs,
     data_source: ds.source,
+    runtime: { node: process.version, wasm_threads: wasmThreadsInfo().threads },
   };
 }
 

@@ -1,8 +1,8 @@
 /** `ninr train` end to end through the real launcher: files written, bad flags exit 2. */
 import { describe, expect, it } from "vitest";
-import { SAMPLE, ninr } from "../helpers/cli.ts";
+import { SAMPLE, ninr, ninrEnv } from "../helpers/cli.ts";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeSafetensors } from "../../src/io/safetensors.ts";
 
@@ -35,6 +35,16 @@ describe("ninr train", () => {
     const { tensors } = decodeSafetensors(readFileSync(join(out, "params.safetensors")));
     expect(Object.keys(tensors).sort()).toEqual(["layer0.bias", "layer0.weight", "layer1.bias", "layer1.weight", "nin0.theta"]);
     expect(tensors["layer0.weight"].shape).toEqual([784, 32]);
+
+    // The launcher runs jax-js on one Wasm worker thread per core by default; NINR_THREADS=0
+    // keeps it on the main thread, with bit-identical numbers.
+    expect(summary.runtime.wasm_threads).toBe(availableParallelism() >= 2 ? availableParallelism() : 0);
+    const single = join(out, "single");
+    const r1 = await ninrEnv({ NINR_THREADS: "0" }, "train", "--config", join(out, "config.json"), "--out", single, "--quiet");
+    expect(r1.status, r1.stderr).toBe(0);
+    const s1 = JSON.parse(readFileSync(join(single, "summary.json"), "utf8"));
+    expect(s1.runtime.wasm_threads).toBe(0);
+    for (const k of ["clean_test_acc", "test_loss", "final_train_loss", "niw_norm", "coupling", "k_init"]) expect(s1[k], k).toEqual(summary[k]);
 
     // --config reads the same keys back; flags override it.
     const again = join(out, "again");

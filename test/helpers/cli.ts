@@ -11,8 +11,13 @@ export const SAMPLE = new URL("../../data/sample", import.meta.url).pathname;
 export type CliResult = { status: number | null; stdout: string; stderr: string };
 
 export function ninr(...args: string[]): Promise<CliResult> {
+  return ninrEnv({}, ...args);
+}
+
+/** `ninr` with extra environment variables (e.g. NINR_THREADS). */
+export function ninrEnv(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
