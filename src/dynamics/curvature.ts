@@ -22,8 +22,9 @@
  *   lambda_max 1.21     1.24    4.40    69.7    767     (-> lambda_noise: the noise dominates)
  *   lambda_niw / lambda_noise about 0.45-0.56 throughout (the spec's "about half").
  * Cost per batch (bench/curvature.ts, batch 256 / 512, gradient-equivalents): lambda_noise
- * alone about 39 (11-13 Lanczos steps; 27-32 with iters 10, tol 1e-2), all three 130-175
- * (100-125 with hvp "linearize"). Reuse a meter (makeCurvatureMeter) for repeated k(t) checks.
+ * alone about 39 (11-13 Lanczos steps; 27-32 with iters 10, tol 1e-2); lambda_niw alone 16
+ * (11 steps of the NIW-block product, `ninr bench` W3; 34 when it masked the full-parameter
+ * product); lambda_max about 40-60. Reuse a meter (makeCurvatureMeter) for repeated k(t) checks.
  *
  * The FD Hessian option is a cross-check for small or smooth models only: on the 670k-parameter
  * ReLU MLP the central difference crosses ReLU kinks at any usable step, and Lanczos locks on
