@@ -24,7 +24,7 @@
  * Cost per batch (bench/curvature.ts, batch 256 / 512, gradient-equivalents): lambda_noise
  * alone about 39 (11-13 Lanczos steps; 27-32 with iters 10, tol 1e-2); lambda_niw alone 16
  * (11 steps of the NIW-block product, `ninr bench` W3; 34 when it masked the full-parameter
- * product); lambda_max about 40-60. Reuse a meter (makeCurvatureMeter) for repeated k(t) checks.
+ * product; all three together were 130-175 then). Reuse a meter (makeCurvatureMeter) for repeated k(t) checks.
  *
  * The FD Hessian option is a cross-check for small or smooth models only: on the 670k-parameter
  * ReLU MLP the central difference crosses ReLU kinks at any usable step, and Lanczos locks on
