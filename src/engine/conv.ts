@@ -3,13 +3,24 @@
  *
  * Why not `lax.conv`: on jax-js's Wasm backend it ran the spec's CNN about 20x slower than the
  * same convolution written with shifted slices and matmuls, because the matmul kernel is the only
- * one that is tiled and vectorised. How the matmuls are arranged matters as much, because the
- * backward pass is whatever autodiff makes of the forward (measured with bench/profile.ts cnn):
- *   - wide inputs (Cin >= 8, the second layer): one matmul per kernel tap, summed;
- *   - narrow inputs (the first layer, Cin = 1): im2col patches, one matmul per sample.
- * Together they took the CNN train step from 232 to about 415 samples/s on one core. Both paths
- * are checked against `lax.conv` in `test/engine/conv.test.ts`, and the network's gradients
- * against central differences in `test/models/network.test.ts`.
+ * one that is tiled and vectorised. How the matmuls are arranged matters as much, and the best
+ * arrangement depends on what the program does with the convolution, because jax-js's autodiff
+ * transposes (reverse mode) or pushes forward (forward mode) whatever the forward wrote. Two
+ * forms, the same function (both checked against `lax.conv`, and their gradients against each
+ * other, in test/engine/conv.test.ts):
+ *
+ *   "im2col"    shifted slices, one concatenate, one [B*H*W, kh*kw*Cin] x [kh*kw*Cin, Cout]
+ *               matmul. Fastest forward, and for forward-mode products (the NIW probe's JVP,
+ *               curvature): the default.
+ *   "backward"  for reverse mode (the training step): wide layers (Cin >= 8) as one matmul per
+ *               kernel tap, summed, so the backward has no concatenate to transpose (that
+ *               transpose, a sum of 9 padded views, took 85 of 530 ms of a CNN step); narrow
+ *               layers (Cin = 1) as im2col with one matmul per sample, so the kernel's gradient
+ *               is per-sample tiled reductions instead of one reduction of B*H*W products into
+ *               only 288 outputs, which jax-js runs untiled at 0.3 GFLOP/s (189 ms a step).
+ *               Train step 232 -> about 415 samples/s on one core (bench/README.md). Not for
+ *               anything else: its forward alone is 2.7x slower than "im2col", the probe's JVP
+ *               3.4x, the curvature's linearised noise product 12x (scratch A/Bs, batch 64-500).
  *
  * Layout: NHWC activations, HWIO kernels (channels last, so a shifted slice reshapes to a
  * [B*H*W, Cin] matrix and im2col is a concatenate on the last axis).
@@ -17,17 +28,19 @@
  */
 import { numpy as np } from "@jax-js/jax";
 
-/** Layers with at least this many input channels sum one matmul per kernel tap; narrower ones
- * (the first layer, Cin = 1) take the per-sample im2col path. */
-const SUM_FROM_CIN = 8;
+export type ConvForm = "im2col" | "backward";
+
+/** In the "backward" form, layers with at least this many input channels sum one matmul per tap. */
+const TAPS_FROM_CIN = 8;
 
 /**
  * 2-D convolution, stride 1, "same" zero padding (odd kernel sizes).
  * @param x [B, H, W, Cin]
  * @param k [kh, kw, Cin, Cout]
+ * @param form which arrangement of matmuls (see the module comment); same result either way
  * @returns [B, H, W, Cout]
  */
-export function conv2dSame(x: np.Array, k: np.Array): np.Array {
+export function conv2dSame(x: np.Array, k: np.Array, form: ConvForm = "im2col"): np.Array {
   const [B, H, W, Cin] = x.shape;
   const [kh, kw, kCin, Cout] = k.shape;
   if (kCin !== Cin) throw new Error(`conv2dSame: kernel expects ${kCin} input channels, got ${Cin}`);
@@ -42,11 +55,7 @@ export function conv2dSame(x: np.Array, k: np.Array): np.Array {
   }
   xp.dispose();
   const K = kh * kw * Cin;
-  if (Cin >= SUM_FROM_CIN) {
-    // One [B*H*W, Cin] x [Cin, Cout] matmul per kernel tap, summed: no patch matrix at all. The
-    // backward then has no concatenate to undo (its transpose, a sum of 9 padded views, was 85 ms
-    // of a 530 ms CNN step) and the taps' weight gradients are 2048-output tiled reductions:
-    // conv2's forward + backward 164 ms instead of 299 (scratch A/B, batch 128).
+  if (form === "backward" && Cin >= TAPS_FROM_CIN) {
     const kt = k.reshape([kh * kw, Cin, Cout]);
     let out: np.Array | null = null;
     cols.forEach((c, t) => {
@@ -56,16 +65,13 @@ export function conv2dSame(x: np.Array, k: np.Array): np.Array {
     kt.dispose();
     return out!.reshape([B, H, W, Cout]);
   }
-  // Short contractions (the first layer, K = 9): one matmul per sample against the kernel
-  // broadcast over the batch. In the single-matmul form the kernel's gradient is one reduction
-  // over all B*H*W rows into only K*Cout = 288 outputs, which jax-js runs untiled at 0.3 GFLOP/s
-  // (189 of 663 ms of a CNN step, bench/profile.ts cnn); here it is B reductions over H*W summed
-  // over B (68 ms). Not for long K: there jax-js's batched matmul is 2-3x slower than its 2-D
-  // one. (Transposing the patches to [B, K, H*W] so both operands are contiguous along the
-  // reduction was slower still: 77 ms.)
-  const patches = np.concatenate(cols, 3).reshape([B, H * W, K]);
-  const kb = np.broadcastTo(k.reshape([1, K, Cout]), [B, K, Cout]);
-  return np.matmul(patches, kb).reshape([B, H, W, Cout]);
+  // Patches [B, H, W, K] with (i, j, c) ordering matching k.reshape([K, Cout]).
+  const patches = np.concatenate(cols, 3);
+  if (form === "backward") {
+    const kb = np.broadcastTo(k.reshape([1, K, Cout]), [B, K, Cout]);
+    return np.matmul(patches.reshape([B, H * W, K]), kb).reshape([B, H, W, Cout]);
+  }
+  return np.dot(patches.reshape([B * H * W, K]), k.reshape([K, Cout])).reshape([B, H, W, Cout]);
 }
 
 /**

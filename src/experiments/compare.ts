@@ -128,7 +128,7 @@ export async function matchedCdt(model: RunConfig["model"], sigma: number, lr: n
   let s = sigma * rms(theta);
   if (model === "mlp") {
     const w = params["layer0.weight"];
-    const [nIn, nOut] = w.shape;
+    const [nOut, nIn] = w.shape; // [n_out, n_in]: row j is unit j's W_j
     const W = (await w.ref.data()) as Float32Array;
     let sq = 0;
     for (let i = 0; i < nIn * nOut; i++) sq += W[i] * W[i];

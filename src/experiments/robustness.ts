@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { type RunConfig, resolveConfig } from "../config.ts";
 import { CORRUPTION_NAMES, GAUSSIAN_GRID, GAUSSIAN_GRID_MODES, SEVERITIES, additiveGaussian, corrupt } from "../corrupt/index.ts";
 import { NinrError } from "../errors.ts";
-import { decodeSafetensors } from "../io/safetensors.ts";
-import type { Params } from "../models/network.ts";
+import { type HostTensor, decodeSafetensors } from "../io/safetensors.ts";
+import { paramShapes } from "../models/arch.ts";
+import { type Params, isWeight } from "../models/network.ts";
 import { evaluate } from "../train/evaluate.ts";
 import { type StepFns, makeStepFns } from "../train/step.ts";
 
@@ -51,10 +52,31 @@ export function loadRun(dir: string): LoadedRun {
   delete raw.data_source;
   delete raw.data_dir;
   const cfg = resolveConfig(raw);
-  const { tensors } = decodeSafetensors(readFileSync(pPath), pPath);
+  const { tensors, metadata } = decodeSafetensors(readFileSync(pPath), pPath);
+  const expected = paramShapes(cfg);
   const params: Params = {};
-  for (const [k, t] of Object.entries(tensors)) params[k] = np.array(t.data).reshape(t.shape);
+  for (const [k, t0] of Object.entries(tensors)) {
+    // Files written before dense weights were stored [n_out, n_in] have no dense_layout key.
+    const t = metadata.dense_layout === undefined && isWeight(k) && t0.shape.length === 2 ? transposeHost(t0) : t0;
+    const want = expected[k];
+    if (!want) throw new NinrError(`${pPath}: unexpected parameter '${k}' for a ${cfg.model} with nin=${cfg.nin} (config.json and params.safetensors do not belong together)`);
+    if (want.join(",") !== t.shape.join(",")) throw new NinrError(`${pPath}: '${k}' has shape [${t.shape}], the config's network needs [${want}]`);
+    params[k] = np.array(t.data).reshape(t.shape);
+  }
+  const missing = Object.keys(expected).filter((k) => !(k in params));
+  if (missing.length) {
+    tree.dispose(params);
+    throw new NinrError(`${pPath}: missing parameters ${missing.join(", ")}`);
+  }
   return { dir, cfg, params, fns: makeStepFns(cfg) };
+}
+
+/** [a, b] -> [b, a] on the host. */
+function transposeHost(t: HostTensor): HostTensor {
+  const [a, b] = t.shape;
+  const data = new Float32Array(a * b);
+  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) data[j * a + i] = t.data[i * b + j];
+  return { shape: [b, a], data };
 }
 
 export function disposeRun(r: LoadedRun): void {

@@ -8,6 +8,12 @@ import { NinrError } from "../errors.ts";
 
 export type HostTensor = { shape: number[]; data: Float32Array };
 
+/**
+ * How dense weights are stored in our files' tensors: "out_in" ([n_out, n_in], used as x @ W^T)
+ * since 2026-11-29; files without this metadata key stored [n_in, n_out] (used as x @ W).
+ */
+export const DENSE_LAYOUT = "out_in";
+
 export function encodeSafetensors(tensors: Record<string, HostTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};

@@ -46,3 +46,19 @@ export function thetaShape(layer: Layer, cninShape: RunConfig["cninShape"]): num
   if (layer.kind === "dense") return [layer.nOut];
   return cninShape === "hw" ? [layer.h, layer.w] : [layer.cIn, layer.h, layer.w];
 }
+
+/**
+ * The shape of every parameter of a config's network, by name (see src/models/network.ts):
+ * dense weights [n_out, n_in], conv kernels [3, 3, c_in, c_out], biases [n_out], NIWs per
+ * thetaShape. For checking parameters loaded from files.
+ */
+export function paramShapes(cfg: Pick<RunConfig, "model" | "widths" | "nin" | "ninLogit" | "cninShape">): Record<string, number[]> {
+  const layers = layersFor(cfg);
+  const out: Record<string, number[]> = {};
+  layers.forEach((l, i) => {
+    out[`layer${i}.weight`] = l.kind === "dense" ? [l.nOut, l.nIn] : [l.size, l.size, l.cIn, l.cOut];
+    out[`layer${i}.bias`] = [l.kind === "dense" ? l.nOut : l.cOut];
+  });
+  for (const i of ninLayerIndices(layers, cfg)) out[`nin${i}.theta`] = thetaShape(layers[i], cfg.cninShape);
+  return out;
+}

@@ -3,7 +3,7 @@
  *
  * Parameters are a flat record (a jax-js JsTree) with names that say what they are, the same
  * names written to params.safetensors:
- *   layer{i}.weight  dense [nIn, nOut] (x @ W) | conv [3, 3, cIn, cOut] (HWIO)
+ *   layer{i}.weight  dense [nOut, nIn] (x @ W^T, PyTorch's layout) | conv [3, 3, cIn, cOut] (HWIO)
  *   layer{i}.bias    [nOut] | [cOut]
  *   nin{i}.theta     NIWs feeding layer i: dense [nOut]; conv [cIn, H, W] (or [H, W])
  * Activations are NHWC inside the CNN; the flatten before the first dense layer is in
@@ -14,7 +14,7 @@
  */
 import { numpy as np, random, nn } from "@jax-js/jax";
 import type { RunConfig } from "../config.ts";
-import { conv2dSame, maxPool2 } from "../engine/conv.ts";
+import { type ConvForm, conv2dSame, maxPool2 } from "../engine/conv.ts";
 import { type Layer, layersFor, ninLayerIndices, thetaShape } from "./arch.ts";
 
 export type Params = Record<string, np.Array>;
@@ -47,9 +47,17 @@ export function initNetwork(key: np.Array, cfg: RunConfig): Params {
   const params: Params = {};
   layers.forEach((layer, i) => {
     const bound = 1 / Math.sqrt(fanIn(layer));
-    const wShape = layer.kind === "dense" ? [layer.nIn, layer.nOut] : [layer.size, layer.size, layer.cIn, layer.cOut];
     const bShape = [layer.kind === "dense" ? layer.nOut : layer.cOut];
-    params[weightName(i)] = random.uniform(layerKeys[2 * i], wShape, { minval: -bound, maxval: bound });
+    if (layer.kind === "dense") {
+      // Stored [n_out, n_in] (PyTorch's nn.Linear layout) and applied as x @ W^T: the weight
+      // gradient then comes out of jax-js in the stored layout, so the update reads it
+      // contiguously (bench/README.md). Drawn as [n_in, n_out] and transposed, so a seed gives
+      // the same weights as in the [n_in, n_out] layout of earlier versions.
+      const drawn = random.uniform(layerKeys[2 * i], [layer.nIn, layer.nOut], { minval: -bound, maxval: bound });
+      params[weightName(i)] = drawn.transpose().add(0); // materialised, not a strided view
+    } else {
+      params[weightName(i)] = random.uniform(layerKeys[2 * i], [layer.size, layer.size, layer.cIn, layer.cOut], { minval: -bound, maxval: bound });
+    }
     params[biasName(i)] = random.uniform(layerKeys[2 * i + 1], bShape, { minval: -bound, maxval: bound });
   });
   const sites = new Set(ninLayerIndices(layers, cfg));
@@ -91,6 +99,11 @@ export type ApplyCtx = {
   eps?: Map<number, np.Array>;
   /** Train-time dropout after every hidden dense activation. */
   dropout?: { p: number; key: np.Array };
+  /**
+   * How convolutions arrange their matmuls (src/engine/conv.ts): "backward" for a program that
+   * is differentiated in reverse mode only (the training step), else the default "im2col".
+   */
+  convForm?: ConvForm;
 };
 
 /**
@@ -120,11 +133,11 @@ export function applyNetwork(params: Params, x: np.Array, layers: Layer[], ctx: 
         theta?.dispose();
         e?.dispose();
       }
-      h = maxPool2(nn.relu(conv2dSame(h, w).add(b)));
+      h = maxPool2(nn.relu(conv2dSame(h, w, ctx.convForm).add(b)));
       return;
     }
     if (h.ndim > 2) h = h.reshape([B, -1]);
-    let z = np.dot(h, w).add(b);
+    let z = np.dot(h, w.transpose()).add(b); // w [n_out, n_in]
     if (theta && e) z = z.add(e.reshape([B, 1]).mul(theta.reshape([1, layer.nOut])));
     else {
       theta?.dispose();

@@ -12,7 +12,7 @@ import type { RunConfig } from "../config.ts";
 import { type Dataset, loadDataset } from "../data/fashion.ts";
 import { holdout as holdoutSplit, subset } from "../data/split.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
-import { encodeSafetensors, type HostTensor } from "../io/safetensors.ts";
+import { DENSE_LAYOUT, encodeSafetensors, type HostTensor } from "../io/safetensors.ts";
 import type { Params } from "../models/network.ts";
 import { classifyTrajectory } from "../dynamics/classify.ts";
 import { type CurvatureResult, measureCurvature } from "../dynamics/curvature.ts";
@@ -119,7 +119,7 @@ export async function writeRunFolder(
   writeFileAtomic(join(outDir, "metrics.jsonl"), result.metrics.map((m) => JSON.stringify(m)).join("\n") + "\n");
   if (opts.saveParams ?? true) {
     const host = await paramsToHost(result.params);
-    writeFileAtomic(join(outDir, "params.safetensors"), encodeSafetensors(host, { format: "ninr", model: cfg.model, nin: cfg.nin }));
+    writeFileAtomic(join(outDir, "params.safetensors"), encodeSafetensors(host, { format: "ninr", model: cfg.model, nin: cfg.nin, dense_layout: DENSE_LAYOUT }));
   }
   for (const [name, value] of Object.entries(opts.files ?? {})) writeJsonAtomic(join(outDir, name), value);
   writeJsonAtomic(join(outDir, "summary.json"), summary);

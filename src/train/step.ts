@@ -61,7 +61,8 @@ export function makeTrainLoss(cfg: RunConfig) {
     const eps = drawEps(ninKey, sites, B, cfg);
     const dropout = cfg.dropout > 0 ? { p: cfg.dropout, key: dropKey } : undefined;
     if (!dropout) dropKey.dispose();
-    const logits = applyNetwork(params, xin, layers, { eps, dropout });
+    // Reverse mode only (valueAndGrad in trainStep): the backward-friendly convolution form.
+    const logits = applyNetwork(params, xin, layers, { eps, dropout, convForm: "backward" });
     const loss = crossEntropy(logits.ref, y.ref);
     return [loss, correctCount(logits, y)];
   };

@@ -34,7 +34,7 @@ describe("ninr train", () => {
     expect(lines.at(-1).kind).toBe("epoch");
     const { tensors } = decodeSafetensors(readFileSync(join(out, "params.safetensors")));
     expect(Object.keys(tensors).sort()).toEqual(["layer0.bias", "layer0.weight", "layer1.bias", "layer1.weight", "nin0.theta"]);
-    expect(tensors["layer0.weight"].shape).toEqual([784, 32]);
+    expect(tensors["layer0.weight"].shape).toEqual([32, 784]); // [n_out, n_in], as PyTorch's nn.Linear
 
     // The launcher runs jax-js on one Wasm worker thread per core by default; NINR_THREADS=0
     // keeps it on the main thread, with bit-identical numbers.

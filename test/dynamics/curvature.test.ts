@@ -281,9 +281,10 @@ describe("linear toy model of spec 3 in jax-js (h = u x + theta eps, f = v.h, MS
   const v = f64(random.normal(ks.ref.slice(1), [n, 1]).mul(1 / Math.sqrt(n)));
   const theta = f64(random.normal(ks.ref.slice(2), [n]).mul(1 / Math.sqrt(n)));
   const params: Params = {
-    "layer0.weight": u,
+    // Dense weights are stored [n_out, n_in].
+    "layer0.weight": u.transpose(),
     "layer0.bias": np.zeros([n], { dtype: np.float64 }),
-    "layer1.weight": v.ref,
+    "layer1.weight": v.ref.transpose(),
     "layer1.bias": np.zeros([1], { dtype: np.float64 }),
     "nin0.theta": theta.ref,
   };

@@ -1,22 +1,54 @@
 import { describe, expect, it } from "vitest";
-import { lax, numpy as np, random } from "@jax-js/jax";
-import { conv2dSame, maxPool2 } from "../../src/engine/conv.ts";
+import { grad, jit, lax, numpy as np, random } from "@jax-js/jax";
+import { type ConvForm, conv2dSame, maxPool2 } from "../../src/engine/conv.ts";
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
 
 describe("im2col convolution", () => {
   it.each([
     [2, 6, 6, 3, 4],
     [3, 14, 14, 8, 5],
     [1, 28, 28, 1, 32],
-  ])("equals lax.conv (SAME) for B=%i H=%i W=%i Cin=%i Cout=%i", async (B, H, W, Cin, Cout) => {
+  ])("equals lax.conv (SAME) in both forms for B=%i H=%i W=%i Cin=%i Cout=%i", async (B, H, W, Cin, Cout) => {
     const x = random.normal(random.key(1), [B, H, W, Cin]);
     const k = random.normal(random.key(2), [3, 3, Cin, Cout]);
-    const ours = await conv2dSame(x.ref, k.ref).data();
     // lax.conv works in NCHW / OIHW.
-    const ref = await lax.conv(x.transpose([0, 3, 1, 2]), k.transpose([3, 2, 0, 1]), [1, 1], "SAME").transpose([0, 2, 3, 1]).data();
-    expect(ours.length).toBe(ref.length);
-    let maxErr = 0;
-    for (let i = 0; i < ours.length; i++) maxErr = Math.max(maxErr, Math.abs((ours[i] as number) - (ref[i] as number)));
-    expect(maxErr).toBeLessThan(1e-4);
+    const ref = await lax.conv(x.ref.transpose([0, 3, 1, 2]), k.ref.transpose([3, 2, 0, 1]), [1, 1], "SAME").transpose([0, 2, 3, 1]).data();
+    for (const form of ["im2col", "backward"] as const) {
+      const ours = await conv2dSame(x.ref, k.ref, form).data();
+      expect(ours.length).toBe(ref.length);
+      expect(maxAbsDiff(ours, ref), form).toBeLessThan(1e-4);
+    }
+    x.dispose();
+    k.dispose();
+  });
+
+  it.each([
+    [3, 8, 8, 1, 6],
+    [2, 6, 6, 16, 5],
+  ])("both forms have the same gradients (x and kernel) for B=%i H=%i W=%i Cin=%i Cout=%i", async (B, H, W, Cin, Cout) => {
+    const x = random.normal(random.key(3), [B, H, W, Cin]);
+    const k = random.normal(random.key(4), [3, 3, Cin, Cout]);
+    const r = random.normal(random.key(5), [B, H, W, Cout]);
+    const grads = async (form: ConvForm) => {
+      const g = jit(grad((p: { x: np.Array; k: np.Array }) => conv2dSame(p.x, p.k, form).mul(r.ref).sum()));
+      const out = g({ x: x.ref, k: k.ref }) as { x: np.Array; k: np.Array };
+      const res = { x: await out.x.data(), k: await out.k.data() };
+      g.dispose();
+      return res;
+    };
+    const a = await grads("im2col");
+    const b = await grads("backward");
+    expect(maxAbsDiff(a.x, b.x)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(a.k, b.k)).toBeLessThan(1e-3);
+    expect(Math.max(...Array.from(a.k as Float32Array).map(Math.abs))).toBeGreaterThan(0.1);
+    x.dispose();
+    k.dispose();
+    r.dispose();
   });
 
   it("max-pools 2x2 windows", async () => {

@@ -94,8 +94,8 @@ describe("NIW gradient identity (spec 2)", () => {
     // Oracle: an independent hand-written forward with an additive shift delta on z; G = dL/dz
     // is its gradient at delta = 0, and per-sample dl_i/dz_i = B * G_i.
     const manual = (delta: np.Array) => {
-      const z = np.dot(x.ref, params["layer0.weight"].ref).add(params["layer0.bias"].ref).add(eps.ref.reshape([B, 1]).mul(params["nin0.theta"].ref.reshape([1, 16]))).add(delta);
-      return ce(np.dot(nn.relu(z), params["layer1.weight"].ref).add(params["layer1.bias"].ref));
+      const z = np.dot(x.ref, params["layer0.weight"].ref.transpose()).add(params["layer0.bias"].ref).add(eps.ref.reshape([B, 1]).mul(params["nin0.theta"].ref.reshape([1, 16]))).add(delta);
+      return ce(np.dot(nn.relu(z), params["layer1.weight"].ref.transpose()).add(params["layer1.bias"].ref));
     };
     const G = grad(manual)(np.zeros([B, 16]));
     const dldz = G.mul(B); // [B, 16] per-sample gradients

@@ -1,0 +1,58 @@
+/**
+ * loadRun: parameters read back from a run folder are checked against the config's network,
+ * and files from before dense weights were stored [n_out, n_in] still load (transposed).
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { random, tree } from "@jax-js/jax";
+import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../../src/config.ts";
+import { DENSE_LAYOUT, type HostTensor, encodeSafetensors } from "../../src/io/safetensors.ts";
+import { initNetwork } from "../../src/models/network.ts";
+import { disposeRun, loadRun } from "../../src/experiments/robustness.ts";
+import { paramsToHost } from "../../src/train/run.ts";
+
+const cfg = resolveConfig({ widths: [784, 8, 6, 10], nin: "input", sigma: 1 });
+
+function folder(tensors: Record<string, HostTensor>, metadata: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "ninr-load-"));
+  writeFileSync(join(dir, "config.json"), JSON.stringify(cfg));
+  writeFileSync(join(dir, "params.safetensors"), encodeSafetensors(tensors, metadata));
+  return dir;
+}
+
+const transpose = (t: HostTensor): HostTensor => {
+  const [a, b] = t.shape;
+  const data = new Float32Array(a * b);
+  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) data[j * a + i] = t.data[i * b + j];
+  return { shape: [b, a], data };
+};
+
+describe("loadRun", () => {
+  it("loads current files as saved, and older [n_in, n_out] files transposed to the same parameters", async () => {
+    const params = initNetwork(random.key(1), cfg);
+    const host = await paramsToHost(params);
+    tree.dispose(params);
+    expect(host["layer0.weight"].shape).toEqual([8, 784]);
+    const old = Object.fromEntries(Object.entries(host).map(([k, t]) => [k, k.endsWith(".weight") ? transpose(t) : t]));
+    for (const dir of [folder(host, { format: "ninr", dense_layout: DENSE_LAYOUT }), folder(old, { format: "ninr" })]) {
+      const run = loadRun(dir);
+      for (const [k, t] of Object.entries(host)) {
+        expect(run.params[k].shape, k).toEqual(t.shape);
+        expect(Array.from((await run.params[k].ref.data()) as Float32Array), k).toEqual(Array.from(t.data));
+      }
+      disposeRun(run);
+    }
+  });
+
+  it("names a parameter whose shape does not fit the config, and missing ones", async () => {
+    const params = initNetwork(random.key(1), cfg);
+    const host = await paramsToHost(params);
+    tree.dispose(params);
+    const bad = { ...host, "layer1.weight": { shape: [6, 9], data: new Float32Array(54) } };
+    expect(() => loadRun(folder(bad, { dense_layout: DENSE_LAYOUT }))).toThrow(/'layer1.weight' has shape \[6,9\], the config's network needs \[6,8\]/);
+    const { ["nin0.theta"]: _, ...noTheta } = host;
+    expect(() => loadRun(folder(noTheta, { dense_layout: DENSE_LAYOUT }))).toThrow(/missing parameters nin0.theta/);
+  });
+});
