@@ -18,7 +18,7 @@
  *               layers (Cin = 1) as im2col with one matmul per sample, so the kernel's gradient
  *               is per-sample tiled reductions instead of one reduction of B*H*W products into
  *               only 288 outputs, which jax-js runs untiled at 0.3 GFLOP/s (189 ms a step).
- *               Train step 232 -> about 415 samples/s on one core (bench/README.md). Not for
+ *               Train step 232 -> about 410 samples/s on one core (bench/README.md). Not for
  *               anything else: its forward alone is 2.7x slower than "im2col", the probe's JVP
  *               3.4x, the curvature's linearised noise product 12x (scratch A/Bs, batch 64-500).
  *

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type RunConfig, resolveConfig } from "../config.ts";
 import { CORRUPTION_NAMES, GAUSSIAN_GRID, GAUSSIAN_GRID_MODES, SEVERITIES, additiveGaussian, corrupt } from "../corrupt/index.ts";
 import { NinrError } from "../errors.ts";
-import { type HostTensor, decodeSafetensors } from "../io/safetensors.ts";
+import { DENSE_LAYOUT, type HostTensor, decodeSafetensors } from "../io/safetensors.ts";
 import { paramShapes } from "../models/arch.ts";
 import { type Params, isWeight } from "../models/network.ts";
 import { evaluate } from "../train/evaluate.ts";
@@ -53,21 +53,22 @@ export function loadRun(dir: string): LoadedRun {
   delete raw.data_dir;
   const cfg = resolveConfig(raw);
   const { tensors, metadata } = decodeSafetensors(readFileSync(pPath), pPath);
+  // Files written before dense weights were stored [n_out, n_in] have no dense_layout key.
+  const layout = metadata.dense_layout;
+  if (layout !== undefined && layout !== DENSE_LAYOUT) throw new NinrError(`${pPath}: unknown dense_layout '${layout}' (this version reads '${DENSE_LAYOUT}' and files without the key)`);
   const expected = paramShapes(cfg);
-  const params: Params = {};
+  const host: Record<string, HostTensor> = {};
   for (const [k, t0] of Object.entries(tensors)) {
-    // Files written before dense weights were stored [n_out, n_in] have no dense_layout key.
-    const t = metadata.dense_layout === undefined && isWeight(k) && t0.shape.length === 2 ? transposeHost(t0) : t0;
+    const t = layout === undefined && isWeight(k) && t0.shape.length === 2 ? transposeHost(t0) : t0;
     const want = expected[k];
     if (!want) throw new NinrError(`${pPath}: unexpected parameter '${k}' for a ${cfg.model} with nin=${cfg.nin} (config.json and params.safetensors do not belong together)`);
     if (want.join(",") !== t.shape.join(",")) throw new NinrError(`${pPath}: '${k}' has shape [${t.shape}], the config's network needs [${want}]`);
-    params[k] = np.array(t.data).reshape(t.shape);
+    host[k] = t;
   }
-  const missing = Object.keys(expected).filter((k) => !(k in params));
-  if (missing.length) {
-    tree.dispose(params);
-    throw new NinrError(`${pPath}: missing parameters ${missing.join(", ")}`);
-  }
+  const missing = Object.keys(expected).filter((k) => !(k in host));
+  if (missing.length) throw new NinrError(`${pPath}: missing parameters ${missing.join(", ")}`);
+  const params: Params = {};
+  for (const [k, t] of Object.entries(host)) params[k] = np.array(t.data).reshape(t.shape);
   return { dir, cfg, params, fns: makeStepFns(cfg) };
 }
 

@@ -54,5 +54,6 @@ describe("loadRun", () => {
     expect(() => loadRun(folder(bad, { dense_layout: DENSE_LAYOUT }))).toThrow(/'layer1.weight' has shape \[6,9\], the config's network needs \[6,8\]/);
     const { ["nin0.theta"]: _, ...noTheta } = host;
     expect(() => loadRun(folder(noTheta, { dense_layout: DENSE_LAYOUT }))).toThrow(/missing parameters nin0.theta/);
+    expect(() => loadRun(folder(host, { dense_layout: "diagonal" }))).toThrow(/unknown dense_layout 'diagonal'/);
   });
 });
