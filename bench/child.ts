@@ -36,13 +36,13 @@ switch (workload) {
     break;
   }
   case "nin_overhead": {
-    // With and without the input NIN alternately in one process: the ratio is the overhead,
-    // free of process-to-process variation.
+    // With and without the input NIN alternately in one process (which goes first alternates
+    // too), 2 x reps timings each: the ratio is the overhead, free of process-to-process variation.
     const withNin: number[] = [];
     const without: number[] = [];
-    for (let r = 0; r < reps; r++) {
-      without.push(...(await ours.stepRateDetail(ours.MLP_STEP, 128, 10, 1)).rates);
-      withNin.push(...(await ours.stepRateDetail(ours.MLP_STEP_NIN, 128, 10, 1)).rates);
+    for (let r = 0; r < 2 * reps; r++) {
+      const pair = [ours.MLP_STEP, ours.MLP_STEP_NIN];
+      for (const cfg of r % 2 ? pair.reverse() : pair) (cfg === ours.MLP_STEP ? without : withNin).push(...(await ours.stepRateDetail(cfg, 128, 10, 1)).rates);
     }
     result = { values: withNin, without, unit: "samples/s" };
     break;
