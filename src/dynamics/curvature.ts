@@ -21,10 +21,12 @@
  *   k          4.9e-5   3.6e-3  0.038   0.69    7.6
  *   lambda_max 1.21     1.24    4.40    69.7    767     (-> lambda_noise: the noise dominates)
  *   lambda_niw / lambda_noise about 0.45-0.56 throughout (the spec's "about half").
- * Cost per batch (bench/curvature.ts, batch 256 / 512, gradient-equivalents): lambda_noise
- * alone about 39 (11-13 Lanczos steps; 27-32 with iters 10, tol 1e-2); lambda_niw alone 16
- * (11 steps of the NIW-block product, `ninr bench` W3; 34 when it masked the full-parameter
- * product; all three together were 130-175 then). Reuse a meter (makeCurvatureMeter) for repeated k(t) checks.
+ * Cost per batch (bench/curvature.ts and `ninr bench` W3, batch 256, gradient-equivalents,
+ * 2026-11-29): lambda_noise alone about 36 (12 Lanczos steps; 28 with iters 10, tol 1e-2);
+ * lambda_niw alone 16-17 (11 steps of the NIW-block product; 34 when it masked the
+ * full-parameter product); all three together about 126 (130-175 before the NIW-block product
+ * and the single-pass reorthogonalisation in lanczos.ts). Reuse a meter (makeCurvatureMeter)
+ * for repeated k(t) checks.
  *
  * The FD Hessian option is a cross-check for small or smooth models only: on the 670k-parameter
  * ReLU MLP the central difference crosses ReLU kinks at any usable step, and Lanczos locks on
