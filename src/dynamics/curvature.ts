@@ -253,7 +253,8 @@ export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {
           out.converged.hessian = r.converged;
         }
         if (o.which.niw && hasNiw) {
-          // The NIW block H_theta. Exact products work on the theta sub-tree alone (blockHvp:
+          // The NIW block H_theta. Exact products work on the theta sub-tree alone (fns.hvp with v
+          // a sub-tree:
           // no weight gradients, Lanczos vectors of |theta| floats): about 1.5 gradients a
           // product instead of 2.5, and a tiny reorthogonalisation (bench/README.md, W3).
           // The other methods mask the full product: P H P, P the projection onto theta.
@@ -333,9 +334,9 @@ function niwTree(params: Params): Params {
   return Object.fromEntries(Object.entries(params).filter(([k]) => isNiw(k)));
 }
 
-/** v -> H_theta v on the NIW sub-tree, exact (makeHvpFns' blockHvp). Borrows params and batch. */
+/** v -> H_theta v on the NIW sub-tree, exact (makeHvpFns' hvp with a sub-tree v). Borrows params and batch. */
 function niwBlockOperator(fns: HvpFns<NoisyBatch>, params: Params, b: NoisyBatch): { apply(v: Params): Params } {
-  return { apply: (v: Params) => fns.blockHvp(tree.ref(params), tree.ref(b), v) };
+  return { apply: (v: Params) => fns.hvp(tree.ref(params), tree.ref(b), v) };
 }
 
 /** The generic measurement: a meter for `model`, one `measure`, disposed. Borrows params and data. */

@@ -100,20 +100,16 @@ export type HvpFns<B> = {
   /** Gradient tree. Consumes all. */
   grad: (params: Params, batch: B) => Params;
   /**
-   * Exact H v (reverse-over-forward: grad of the directional derivative). Jitted for float32;
-   * eager for float64 params (jax-js jit bug, see below; eager nested AD leaks a few small
-   * buffers per call in jax-js 0.1.25, acceptable for float64 oracles). Consumes all.
+   * Exact H v (reverse-over-forward: grad of the directional derivative). `v` may be a sub-tree
+   * of params (keys S): the result is then H_SS v, the principal block of the parameters in S
+   * with the others held fixed, e.g. the NIW block. That equals the full product masked to S
+   * before and after, but the backward pass skips every gradient outside S (for the NIW block:
+   * all weight-gradient matmuls), and an eigensolver works on |S|-long vectors. Jitted for
+   * float32 (compiled per key set); eager for float64 params (jax-js jit bug, see below; eager
+   * nested AD leaks a few small buffers per call in jax-js 0.1.25, acceptable for float64
+   * oracles). Consumes all.
    */
   hvp: (params: Params, batch: B, v: Tree) => Tree;
-  /**
-   * Exact H_SS v of the principal block S = the keys of `v` (a sub-tree of params): the Hessian
-   * of the loss as a function of those parameters only, the others held fixed. Same as the
-   * full product masked to S before and after, but the backward pass skips every gradient
-   * outside S (for the NIW block: all weight-gradient matmuls), and Lanczos over the block
-   * works on |S|-long vectors instead of all parameters. Jitted per key set; float64 eager as
-   * `hvp`. Consumes all.
-   */
-  blockHvp: (params: Params, batch: B, v: Tree) => Tree;
   /** Central-difference H v with step `fdStep` along v/|v|. Consumes all. */
   fdHvp: (params: Params, batch: B, v: Tree) => Tree;
   dispose(): void;
@@ -139,17 +135,7 @@ export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFlo
   type AnyB = any;
   const gradFn = jit((p: Params, b: AnyB) => grad(loss)(p, b) as Params);
   const rof = (p: Params, b: AnyB, v: Tree) => {
-    const out = grad((q: Params) => {
-      const [l, dl] = jvp((qq: Params) => loss(qq, tree.ref(b)), [q], [tree.ref(v)]);
-      l.dispose();
-      return dl;
-    })(p) as Params;
-    tree.dispose(b);
-    tree.dispose(v);
-    return out;
-  };
-  const hvpFn = jit(rof);
-  const blockRof = (p: Params, b: AnyB, v: Tree) => {
+    // Differentiate with respect to the keys of v only; the rest are constants of the program.
     const fixed: Params = {};
     const sub: Params = {};
     for (const k of Object.keys(p)) (k in v ? sub : fixed)[k] = p[k];
@@ -163,7 +149,7 @@ export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFlo
     tree.dispose(v);
     return out;
   };
-  const blockFn = jit(blockRof);
+  const hvpFn = jit(rof);
   const to64 = <T>(t: T): T => (up ? (tree.map((a: np.Array) => (a.dtype === np.float32 ? a.astype(np.float64) : a), t as AnyB) as T) : t);
   const fdFn = jit((p0: Params, b0: AnyB, v0: Tree) => {
     const dtypes = Object.fromEntries(Object.keys(p0).map((k) => [k, p0[k].dtype]));
@@ -192,12 +178,10 @@ export function makeHvpFns<B>(loss: BatchLoss<B>, opts: { fdStep?: number; fdFlo
     // jax-js 0.1.25 miscompiles second-order products of float64 programs under jit (wrong,
     // run-to-run varying numbers; float32 is right): float64 trees take the eager path.
     hvp: (p, b, v) => (Object.values(p).some((a) => a.dtype === np.float64) ? rof(p, b, v) : (hvpFn(p, b, v) as Tree)),
-    blockHvp: (p, b, v) => (Object.values(p).some((a) => a.dtype === np.float64) ? blockRof(p, b, v) : (blockFn(p, b, v) as Tree)),
     fdHvp: (p, b, v) => fdFn(p, b, v) as Tree,
     dispose() {
       gradFn.dispose();
       hvpFn.dispose();
-      blockFn.dispose();
       fdFn.dispose();
     },
   };

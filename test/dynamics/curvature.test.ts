@@ -227,17 +227,17 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
     expect(maxDiff(linCols, H)).toBeLessThan(1e-4 * maxAbs(H));
   });
 
-  it("blockHvp = the NIW principal block of the dense Hessian (float64 eager and float32 jitted)", async () => {
+  it("hvp with a sub-tree v = the NIW principal block of the dense Hessian (float64 eager and float32 jitted)", async () => {
     const fns = makeHvpFns(loss);
     const niwOf = (t: Params) => Object.fromEntries(Object.entries(t).filter(([k]) => isNiw(k))) as Params;
     const idx = niwIndices(params);
     const block = idx.map((i) => idx.map((j) => H[i][j]));
-    const cols64 = await denseOf((v) => fns.blockHvp(tree.ref(params), tree.ref(batch), v), niwOf(params));
+    const cols64 = await denseOf((v) => fns.hvp(tree.ref(params), tree.ref(batch), v), niwOf(params));
     expect(cols64.length).toBe(7);
     expect(maxDiff(cols64, block)).toBeLessThan(1e-9 * maxAbs(block));
     const p32 = tree.map((a: np.Array) => a.ref.astype(np.float32), params) as Params;
     const b32 = tree.map((a: np.Array) => a.ref.astype(np.float32), batch) as NoisyBatch;
-    const cols32 = await denseOf((v) => fns.blockHvp(tree.ref(p32), tree.ref(b32), v), niwOf(p32));
+    const cols32 = await denseOf((v) => fns.hvp(tree.ref(p32), tree.ref(b32), v), niwOf(p32));
     fns.dispose();
     tree.dispose(p32);
     tree.dispose(b32);
