@@ -111,43 +111,34 @@ export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks =
   for (let epoch = 0; epoch < cfg.epochs && !diverged; epoch++) {
     const perm = rng.permutation(tr.n);
     const stepKeys = random.split(epochKeys[epoch], stepsPerEpoch);
-    type Pending = { step: number; loss: np.Array; correct: np.Array; probe?: np.Array };
-    let pending: Pending[] = [];
     let lossSum = 0;
     let correctSum = 0;
     let seen = 0;
-    const flush = async () => {
-      for (const p of pending) {
-        const loss = (await p.loss.data())[0];
-        const acc = (await p.correct.data())[0] / cfg.batch;
-        const probe = p.probe ? await readProbe(p.probe) : null;
-        if (diverged) continue; // drain the queue, but nothing after the first bad step counts
-        if (!Number.isFinite(loss) || loss > cfg.divergeLoss) {
-          diverged = true;
-          divergedStep = p.step;
-        }
-        lossSum += loss;
-        correctSum += acc * cfg.batch;
-        seen += cfg.batch;
-        finalTrainLoss = loss;
-        if (probe) emit({ kind: "step", step: p.step, epoch, loss, acc, niw_norm: probe.niw, coupling: probe.coupling });
-        hooks.onProgress?.(p.step + 1, total, loss);
-      }
-      pending = [];
-    };
     for (let s = 0; s < stepsPerEpoch && !diverged; s++) {
       const idx = perm.subarray(s * cfg.batch, (s + 1) * cfg.batch);
       const x = np.array(gatherImages(tr.images, idx)).reshape([cfg.batch, 784]);
       const y = np.array(gatherOneHot(tr.labels, idx)).reshape([cfg.batch, 10]);
-      const [p2, o2, loss, correct] = fns.trainStep(params, opt, x, y, stepKeys.ref.slice(s));
+      const [p2, o2, lossArr, correctArr] = fns.trainStep(params, opt, x, y, stepKeys.ref.slice(s));
       params = p2;
       opt = o2;
       const logged = epoch === 0 && s % cfg.stepLogEvery === 0;
-      pending.push({ step, loss, correct, probe: logged ? fns.probe(tree.ref(params), probeX.ref) : undefined });
+      const probeArr = logged ? fns.probe(tree.ref(params), probeX.ref) : null;
       // Read every step back at once: jax-js runs a dispatched program lazily and keeps its
       // buffers until its outputs are read (~160 MB per unread CNN step; 25 queued steps
       // overflowed the 4 GiB Wasm memory). The work happens at the read either way here.
-      await flush();
+      const loss = (await lossArr.data())[0];
+      const correct = (await correctArr.data())[0];
+      const probe = probeArr ? await readProbe(probeArr) : null;
+      if (!Number.isFinite(loss) || loss > cfg.divergeLoss) {
+        diverged = true;
+        divergedStep = step;
+      }
+      lossSum += loss;
+      correctSum += correct;
+      seen += cfg.batch;
+      finalTrainLoss = loss;
+      if (probe) emit({ kind: "step", step, epoch, loss, acc: correct / cfg.batch, niw_norm: probe.niw, coupling: probe.coupling });
+      hooks.onProgress?.(step + 1, total, loss);
       if (logged && hooks.onStep) await hooks.onStep(step, params);
       step++;
     }
