@@ -14,6 +14,7 @@ import { makeHvpFns, noisyLoss, type NoisyBatch } from "../src/engine/hvp.ts";
 import { PHASES_PRESETS, type PhasesPreset, phaseJobs } from "../src/experiments/phases.ts";
 import { initNetwork } from "../src/models/network.ts";
 import { runSweep } from "../src/sweep/executor.ts";
+import { fitSize } from "../src/train/run.ts";
 import { makeStepFns } from "../src/train/step.ts";
 
 /** The shapes of the workloads (bench/reference.py mirrors them). */
@@ -177,8 +178,7 @@ function machineBusySeconds(): number {
 
 export async function sweepRun(workers: number): Promise<{ jobs_per_min: number; seconds: number; cores_busy: number | null; machine_busy: number; failed: number }> {
   const ds = loadDataset({ allowSample: true });
-  const fitSize = ds.train.n - Math.min(5000, Math.floor(ds.train.n / 10));
-  const jobs = phaseJobs(SWEEP_PRESET, { allowSample: true, fitSize, sigmas: SWEEP_SIGMAS });
+  const jobs = phaseJobs(SWEEP_PRESET, { allowSample: true, fitSize: fitSize(ds), sigmas: SWEEP_SIGMAS });
   const out = mkdtempSync(join(os.tmpdir(), "ninr-bench-sweep-"));
   try {
     const b0 = machineBusySeconds();

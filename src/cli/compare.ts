@@ -14,6 +14,7 @@ import { writeJsonAtomic } from "../io/atomic.ts";
 import { aggregateCompare, loadCompareRuns, writeCompareReport } from "../report/compareReport.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
 import { runSweep } from "../sweep/executor.ts";
+import { fitSize } from "../train/run.ts";
 import { num, oneOf } from "./flags.ts";
 
 export function registerCompare(program: Command): void {
@@ -44,8 +45,7 @@ export function registerCompare(program: Command): void {
         writeJsonAtomic(sigmaFile, { preset: preset.name, lr: preset.lr, sigmas });
       }
       const methods: MethodSpec[] = [];
-      const fitSize = ds.train.n - Math.min(5000, Math.floor(ds.train.n / 10));
-      for (const model of preset.models) methods.push(...(await compareMethods(preset, model, sigmas, fitSize)));
+      for (const model of preset.models) methods.push(...(await compareMethods(preset, model, sigmas, fitSize(ds))));
       const jobs = compareJobs(preset, methods, { dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
       const methodOrder = [...new Set(methods.map((m) => m.method))];
       const meta = { preset: preset.name, command: `ninr ${process.argv.slice(2).join(" ")}`, methodOrder, sigmas };

@@ -9,7 +9,7 @@ import { Option } from "commander";
 import { join } from "node:path";
 import { tree } from "@jax-js/jax";
 import { resolveConfig } from "../config.ts";
-import { measureCurvature } from "../dynamics/curvature.ts";
+import { kOfSigma } from "../dynamics/curvature.ts";
 import { TARGET_K, sigmaFor } from "../dynamics/predict.ts";
 import { initialParams } from "../train/loop.ts";
 import { addGaussianNoise } from "../corrupt/additive.ts";
@@ -48,11 +48,8 @@ export function registerDemo(program: Command): void {
         const probe = resolveConfig({ ...base, nin: "input", sigma: 1 });
         const params = initialParams(probe);
         const fit = prepareData(ds, probe).train;
-        let n = 0;
-        const r = await sigmaFor(TARGET_K.decay, async (s) => {
-          const m = await measureCurvature({ ...probe, sigma: s }, params, fit.images, fit.labels, { batches: 1, batchSize: 256, iters: 10, which: { noise: true, hessian: false, niw: false }, timeGradient: false, seed: n++ });
-          return m.k ?? 0;
-        }, { sigma0: 30, tol: 0.2, maxMeasurements: 6 });
+        const measure = kOfSigma(probe, params, fit.images, fit.labels, { batches: 1, batchSize: 256, iters: 10 });
+        const r = await sigmaFor(TARGET_K.decay, measure, { sigma0: 30, tol: 0.2, maxMeasurements: 6 });
         tree.dispose(params);
         sigma = Number(r.sigma.toPrecision(3));
         if (!opts.quiet) process.stderr.write(`demo: sigma ${sigma} gives k = eta * lambda_noise = ${r.k.toFixed(2)} at initialization (decay phase; ${r.history.length} measurements)\n`);

@@ -11,6 +11,7 @@ import { PHASES_PRESETS, phaseJobs } from "../experiments/phases.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
 import { runSweep } from "../sweep/executor.ts";
+import { fitSize } from "../train/run.ts";
 import { num, numList, oneOf } from "./flags.ts";
 import { join } from "node:path";
 
@@ -38,8 +39,7 @@ export function registerPhases(program: Command): void {
       };
       const ds = loadDataset({ dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
       if (ds.source === "sample") process.stderr.write("note: full Fashion-MNIST not found; the phase sweep runs on the bundled sample\n");
-      const fitSize = ds.train.n - Math.min(5000, Math.floor(ds.train.n / 10));
-      const jobs = phaseJobs(preset, { dataDir: opts.data, allowSample: Boolean(opts.allowSample), fitSize, sigmas: opts.sigmas });
+      const jobs = phaseJobs(preset, { dataDir: opts.data, allowSample: Boolean(opts.allowSample), fitSize: fitSize(ds), sigmas: opts.sigmas });
       writeJsonAtomic(join(opts.out, "phases-config.json"), { preset, command: process.argv.slice(2).join(" "), jobs: jobs.length });
       const log = (s: string) => opts.json || process.stderr.write(s + "\n");
       log(`phases: ${jobs.length} runs (${preset.name} preset) on ${opts.workers ?? "all"} workers -> ${opts.out}`);

@@ -396,3 +396,29 @@ export async function measureCurvature(cfg: RunConfig, params: Params, images: F
     }
   }
 }
+
+/**
+ * k = eta * lambda_noise as a function of sigma at fixed params, the measurement `sigmaFor`
+ * searches with (spec 2, practical recipe): each call measures lambda_noise alone on fresh
+ * batches and noise (seeds seed0, seed0 + 1, ...). Borrows params, images and labels.
+ */
+export function kOfSigma(
+  cfg: RunConfig,
+  params: Params,
+  images: Float32Array,
+  labels: Uint8Array,
+  budget: { batches: number; batchSize: number; iters: number; seed0?: number },
+): (sigma: number) => Promise<number> {
+  let n = 0;
+  return async (sigma) => {
+    const r = await measureCurvature({ ...cfg, sigma }, params, images, labels, {
+      batches: budget.batches,
+      batchSize: budget.batchSize,
+      iters: budget.iters,
+      which: { noise: true, hessian: false, niw: false },
+      timeGradient: false,
+      seed: (budget.seed0 ?? 0) + n++,
+    });
+    return r.k ?? 0;
+  };
+}

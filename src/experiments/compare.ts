@@ -11,7 +11,7 @@ import { tree } from "@jax-js/jax";
 import type { RunConfig } from "../config.ts";
 import { resolveConfig } from "../config.ts";
 import type { Dataset } from "../data/fashion.ts";
-import { measureCurvature } from "../dynamics/curvature.ts";
+import { kOfSigma } from "../dynamics/curvature.ts";
 import { TARGET_K, sigmaFor } from "../dynamics/predict.ts";
 import type { Params } from "../models/network.ts";
 import type { Job } from "../sweep/spec.ts";
@@ -92,18 +92,7 @@ export async function chooseSigmas(p: ComparePreset, model: RunConfig["model"], 
     const data = prepareData(ds, base);
     const params = initialParams(base);
     for (const phase of ["decay", "catapult"] as const) {
-      let n = 0;
-      const measure = async (sigma: number) => {
-        const r = await measureCurvature({ ...base, sigma }, params, data.train.images, data.train.labels, {
-          batches: p.sigmaSearch.batches,
-          batchSize: p.sigmaSearch.batchSize[model],
-          iters: p.sigmaSearch.iters,
-          which: { noise: true, hessian: false, niw: false },
-          timeGradient: false,
-          seed: 100 + n++,
-        });
-        return r.k ?? 0;
-      };
+      const measure = kOfSigma(base, params, data.train.images, data.train.labels, { ...p.sigmaSearch, batchSize: p.sigmaSearch.batchSize[model], seed0: 100 });
       const prev = out.find((c) => c.nin === nin);
       const r = await sigmaFor(TARGET_K[phase], measure, { tol: p.sigmaSearch.tol, maxMeasurements: p.sigmaSearch.maxMeasurements, sigma0: prev ? prev.sigma * Math.sqrt(TARGET_K[phase] / prev.k) : 10 });
       log(`  ${model} ${nin === "input" ? "in" : "full"}-NINR ${phase}: sigma ${r.sigma.toPrecision(3)} (k ${r.k.toFixed(2)}, ${r.history.length} measurements${r.converged ? "" : ", not converged"})`);

@@ -8,7 +8,7 @@
  */
 import { tree } from "@jax-js/jax";
 import { join } from "node:path";
-import type { RunConfig } from "../config.ts";
+import { DEFAULT_CONFIG, type RunConfig } from "../config.ts";
 import { type Dataset, loadDataset } from "../data/fashion.ts";
 import { holdout as holdoutSplit, subset } from "../data/split.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
@@ -43,9 +43,19 @@ export type RunSummary = {
 /** The holdout is drawn with a fixed seed so every run of an experiment selects on the same images. */
 const HOLDOUT_SEED = 0;
 
+/** Images held out for selection from `nTrain` training images: `holdout`, at most 10%. */
+function holdoutSize(nTrain: number, holdout: number): number {
+  return Math.min(holdout, Math.floor(nTrain / 10));
+}
+
+/** Training images left for fitting after the holdout (what `trainSize` budgets draw from). */
+export function fitSize(ds: Pick<Dataset, "train">, holdout = DEFAULT_CONFIG.holdout): number {
+  return ds.train.n - holdoutSize(ds.train.n, holdout);
+}
+
 /** Split a dataset as the config asks: holdout (at most 10% of train), then an optional subset. */
 export function prepareData(ds: Dataset, cfg: RunConfig): TrainData {
-  const nHold = Math.min(cfg.holdout, Math.floor(ds.train.n / 10));
+  const nHold = holdoutSize(ds.train.n, cfg.holdout);
   const { fit, holdout } = nHold > 0 ? holdoutSplit(ds.train, nHold, HOLDOUT_SEED) : { fit: ds.train, holdout: undefined };
   const train = cfg.trainSize > 0 ? subset(fit, cfg.trainSize, cfg.seed) : fit;
   return { train, test: ds.test, holdout };
