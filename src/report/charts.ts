@@ -100,6 +100,8 @@ export interface HeatmapOptions {
   valueTitle?: string;
   /** d3-format string for the cell labels and legend (default ".3~g": 91.2, 0.0123, 1.2e+3). */
   format?: string;
+  /** Angle of the x labels in degrees (default 0; slant long labels, e.g. -30). */
+  xLabelAngle?: number;
 }
 
 /** Grid of coloured cells (viridis) with the value printed in each cell. */
@@ -114,18 +116,18 @@ export function heatmap(opts: HeatmapOptions): VegaLiteSpec {
   // Viridis is dark at the low end: white labels there, dark labels on the light cells.
   const darkBelow = lo + 0.55 * (hi - lo);
   const value = fieldRef(opts.value);
-  const ordinal = (field: string, title: string | undefined, descending: boolean) => ({
+  const ordinal = (field: string, title: string | undefined, descending: boolean, labelAngle = 0) => ({
     field: fieldRef(field),
     type: "ordinal" as const,
     title: title ?? field,
     // Numeric y grids read bottom-up like a plot: the largest value on top.
     ...(descending && axisType(rows, field) === "quantitative" ? { sort: "descending" as const } : {}),
-    axis: { labelAngle: 0, ticks: false, domain: false },
+    axis: { labelAngle, ticks: false, domain: false },
   });
   return {
     ...frame(opts.title, opts.subtitle),
     data: { values: rows },
-    encoding: { x: ordinal(opts.x, opts.xTitle, false), y: ordinal(opts.y, opts.yTitle, true) },
+    encoding: { x: ordinal(opts.x, opts.xTitle, false, opts.xLabelAngle), y: ordinal(opts.y, opts.yTitle, true) },
     layer: [
       {
         mark: { type: "rect", stroke: "white", strokeWidth: 1 },
@@ -292,6 +294,8 @@ export interface ScatterChartOptions {
   shapeTitle?: string;
   logX?: boolean;
   logY?: boolean;
+  /** Fixed colours per category of `color` (e.g. the phase colours), instead of the default scheme. */
+  colorScale?: { domain: string[]; range: string[] };
 }
 
 /** Points of `y` against `x`, coloured and/or shaped by category. */
@@ -321,7 +325,7 @@ export function scatterChart(opts: ScatterChartOptions): VegaLiteSpec {
         ...(opts.logY ? { axis: logAxis(numbers(rows, opts.y)) } : {}),
       },
       ...(opts.color
-        ? { color: { field: fieldRef(opts.color), type: "nominal", title: opts.colorTitle ?? opts.color } }
+        ? { color: { field: fieldRef(opts.color), type: "nominal", title: opts.colorTitle ?? opts.color, ...(opts.colorScale ? { scale: opts.colorScale } : {}) } }
         : {}),
       ...(opts.shape
         ? { shape: { field: fieldRef(opts.shape), type: "nominal", title: opts.shapeTitle ?? opts.shape } }

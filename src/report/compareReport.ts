@@ -93,14 +93,6 @@ export function aggregateCompare(runs: (CompareRunSummary & { cdt: number | null
   return rows;
 }
 
-/** Corruption x method heat map; corruption names are long, so their labels are slanted. */
-function corruptionHeatmap(model: string, cells: Record<string, unknown>[]): object {
-  const spec = heatmap({ title: `Corruption x method (${model})`, data: cells, x: "corruption", y: "method", value: "acc", valueTitle: "accuracy (%)", format: ".1f" }) as { encoding?: { x?: { axis?: Record<string, unknown> } } };
-  if (spec.encoding?.x?.axis) spec.encoding.x.axis.labelAngle = -30;
-  return spec;
-}
-
-const pct = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? "n/a" : (v * 100).toFixed(digits));
 
 export async function writeCompareReport(outDir: string, rows: CompareRow[], meta: Record<string, unknown>): Promise<void> {
   writeJsonAtomic(join(outDir, "compare.json"), { meta, rows });
@@ -150,12 +142,11 @@ export async function writeCompareReport(outDir: string, rows: CompareRow[], met
     for (const r of mr) for (const [c, a] of Object.entries(r.per_corruption_acc)) cells.push({ method: r.method, corruption: c, acc: a * 100 });
     sections.push({
       heading: `${model.toUpperCase()}: accuracy per corruption`,
-      text: "Mean over the 5 severities and the seeds, in %.",
-      svg: await svg(corruptionHeatmap(model, cells), `corruptions_${model}`),
+      text: "Mean over the evaluated severities and the seeds, in %.",
+      // Corruption names are long: slanted labels.
+      svg: await svg(heatmap({ title: `Corruption x method (${model})`, data: cells, x: "corruption", y: "method", value: "acc", valueTitle: "accuracy (%)", format: ".1f", xLabelAngle: -30 }), `corruptions_${model}`),
     });
   }
   writeFileAtomic(join(outDir, "compare.md"), md);
   writeFileAtomic(join(outDir, "report.html"), htmlReport({ title: "ninr compare: NINR against the baselines (E2/E3)", intro: `Command: ${String(meta.command)}`, sections }));
 }
-
-export { pct };

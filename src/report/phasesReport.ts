@@ -102,10 +102,21 @@ export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], met
       text: "Observed phases shaded (majority over seeds). Decay times in SGD steps; points without a finite decay time are left out.",
       svg: await svg(phaseDiagram({ title: `Phase diagram (${model}, in-NINR)`, points: pts, phases: phaseBands(observed), yTitle: "decay time (steps)", logY: true }), `phase_diagram_${model}`),
     });
-    const kSpec = scatterChart({ title: `k at initialization (${model})`, data: mr.filter((r) => r.k > 0).map((r) => ({ sigma: r.sigma, k: r.k, observed: r.observed_phase, predicted: r.predicted_phase })), x: "sigma", y: "k", color: "observed", shape: "predicted", logX: true, logY: true, yTitle: "k = eta * lambda_noise", colorTitle: "observed phase", shapeTitle: "predicted phase" });
-    // The phase colours of the phase diagram, so one phase reads the same in every plot.
-    const enc = (kSpec as { encoding?: { color?: Record<string, unknown> } }).encoding;
-    if (enc?.color) enc.color.scale = { domain: PHASE_ORDER, range: PHASE_ORDER.map((p) => PHASE_COLORS[p]) };
+    const kSpec = scatterChart({
+      title: `k at initialization (${model})`,
+      data: mr.filter((r) => r.k > 0).map((r) => ({ sigma: r.sigma, k: r.k, observed: r.observed_phase, predicted: r.predicted_phase })),
+      x: "sigma",
+      y: "k",
+      color: "observed",
+      shape: "predicted",
+      logX: true,
+      logY: true,
+      yTitle: "k = eta * lambda_noise",
+      colorTitle: "observed phase",
+      shapeTitle: "predicted phase",
+      // The phase colours of the phase diagram, so one phase reads the same in every plot.
+      colorScale: { domain: [...PHASE_ORDER], range: PHASE_ORDER.map((p) => PHASE_COLORS[p]) },
+    });
     sections.push({
       heading: `${model.toUpperCase()}: k = eta * lambda_noise at initialization`,
       text: "Prediction: decoupled if k * steps < 3, decay if k < 2, catapult if 2 <= k < 12, divergent above (spec 2).",
