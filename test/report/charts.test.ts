@@ -48,6 +48,16 @@ describe("chart spec builders", () => {
     ).toThrow(/from < to/);
   });
 
+  it("takes fixed category colours (scatter) and slanted x labels (heat map) as options", () => {
+    const data = [{ a: 1, b: 2, c: "decay" }];
+    const sc = scatterChart({ title: "t", data, x: "a", y: "b", color: "c", colorScale: { domain: ["decay"], range: ["#123456"] } }) as { encoding: { color: { scale?: unknown } } };
+    expect(sc.encoding.color.scale).toEqual({ domain: ["decay"], range: ["#123456"] });
+    expect((scatterChart({ title: "t", data, x: "a", y: "b", color: "c" }) as { encoding: { color: { scale?: unknown } } }).encoding.color.scale).toBeUndefined();
+    const hm = (angle?: number) => (heatmap({ title: "t", data, x: "c", y: "a", value: "b", xLabelAngle: angle }) as { encoding: { x: { axis: { labelAngle: number } } } }).encoding.x.axis.labelAngle;
+    expect(hm(-30)).toBe(-30);
+    expect(hm()).toBe(0);
+  });
+
   it("clips open-ended phases to the plotted sigma range and keeps the canonical colours", () => {
     const spec = phaseDiagram({
       title: "t",
