@@ -28,10 +28,6 @@ export const CURVATURE_BATCH = 256;
 /** Minimum warm-up time before timing a train step (see stepRateDetail). */
 const WARM_MS = 2000;
 
-export const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * Our jitted train step: `reps` timings of `steps` steps each, after a warm-up of at least `warm`

@@ -69,6 +69,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
+import { median } from "../src/stats.ts";
 
 // ------------------------------------------------------------------------------------------
 // Minimal WebAssembly binary encoder
@@ -451,10 +452,6 @@ function clockKernel(): Kernel {
 // Timing
 // ------------------------------------------------------------------------------------------
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 type Row = { kernel: string; tile: string; live: string; gflops: number; runs_gflops: number[]; n: number; ms: number; check: string; flop_per_cycle?: number };
 

@@ -23,9 +23,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { median } from "./ours.ts";
-
-export { median };
+import { median } from "../src/stats.ts";
 
 export type WorkloadResult = {
   name: string;
@@ -153,10 +151,14 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
   const tfjsSide = (w: string, reps: number): Side => (tfjs ? () => tfjsRef(w, reps) : null);
   const pytorch = `PyTorch, ${opts.threads} thread${opts.threads > 1 ? "s" : ""}`;
 
-  if (want("mlp_step")) await pair("mlp_step", 1, "samples/s", () => ours("mlp_step", 3, 1), torchSide("mlp_step", 3), pytorch, tfjsSide("mlp_step", 3));
-  if (want("mlp_step_2cores")) await pair("mlp_step_2cores", cores, "samples/s", () => ours("mlp_step", 3, cores), torchSide("mlp_step", 3), pytorch, tfjsSide("mlp_step", 3));
-  if (want("cnn_step")) await pair("cnn_step", 1, "samples/s", () => ours("cnn_step", 2, 1), torchSide("cnn_step", 2), pytorch, tfjsSide("cnn_step", 2));
-  if (want("cnn_step_2cores")) await pair("cnn_step_2cores", cores, "samples/s", () => ours("cnn_step", 2, cores), torchSide("cnn_step", 2), pytorch, tfjsSide("cnn_step", 2));
+  const stepRow = async (name: string, workload: string, reps: number, threads: number) => {
+    const { res, A } = await pair(name, threads, "samples/s", () => ours(workload, reps, threads), torchSide(workload, reps), pytorch, tfjsSide(workload, reps));
+    res.extra = { ...res.extra, cores_used: median(A.flatMap((m) => m.cores as number[])) };
+  };
+  if (want("mlp_step")) await stepRow("mlp_step", "mlp_step", 3, 1);
+  if (want("mlp_step_2cores")) await stepRow("mlp_step_2cores", "mlp_step", 3, cores);
+  if (want("cnn_step")) await stepRow("cnn_step", "cnn_step", 2, 1);
+  if (want("cnn_step_2cores")) await stepRow("cnn_step_2cores", "cnn_step", 2, cores);
   if (want("hvp")) await pair("hvp", 1, "ms", () => ours("hvp", 3, 1), torchSide("hvp", 3), pytorch, tfjsSide("hvp", 2), true);
   if (want("curvature")) {
     // The reference runs as many Lanczos steps as ours took (median), so both do the same work.

@@ -44,6 +44,7 @@
 import { numpy as np, random, tree } from "@jax-js/jax";
 import type { RunConfig } from "../config.ts";
 import { NinrError } from "../errors.ts";
+import { mean, median } from "../stats.ts";
 import { HostRng } from "../engine/hostRng.ts";
 import {
   type HvpFns,
@@ -179,15 +180,9 @@ async function meanSquare(a: np.Array): Promise<number> {
   return (await np.square(a).mean().data())[0] as number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function mean(xs: (number | null)[]): number | null {
-  if (xs.length === 0 || xs.some((x) => x === null)) return null;
-  return (xs as number[]).reduce((a, b) => a + b, 0) / xs.length;
+/** Mean over batches; null when any batch has no value (a number not requested). */
+function meanOrNull(xs: (number | null)[]): number | null {
+  return xs.length === 0 || xs.some((x) => x === null) ? null : mean(xs as number[]);
 }
 
 export type CurvatureMeter = {
@@ -311,11 +306,11 @@ export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {
       }
     }
     const seconds = (performance.now() - t0 - gradTime) / 1000;
-    const lambda_noise = mean(per.map((p) => p.lambda_noise));
+    const lambda_noise = meanOrNull(per.map((p) => p.lambda_noise));
     return {
       lambda_noise,
-      lambda_max: mean(per.map((p) => p.lambda_max)),
-      lambda_niw: mean(per.map((p) => p.lambda_niw)),
+      lambda_max: meanOrNull(per.map((p) => p.lambda_max)),
+      lambda_niw: meanOrNull(per.map((p) => p.lambda_niw)),
       k: mo.lr !== undefined && lambda_noise !== null ? mo.lr * lambda_noise : null,
       per_batch: per,
       seconds,

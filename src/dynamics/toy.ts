@@ -43,6 +43,7 @@
  */
 import { NinrError } from "../errors.ts";
 import { HostRng } from "../engine/hostRng.ts";
+import { median } from "../stats.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Thresholds (named, documented; the classifier below uses only these)
@@ -511,12 +512,8 @@ export interface ToySweepResult {
 
 const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+/** Median, null for no values (JSON has no NaN). */
+const medianOrNull = (xs: number[]): number | null => (xs.length ? median(xs) : null);
 
 function record(r: ToyRun): ToyRunRecord {
   const s = r.summary;
@@ -567,8 +564,8 @@ export function sweepToy(opts: ToySweepOptions = {}): ToySweepResult {
       k0,
       counts,
       majority: maj,
-      final_k_median: median(ok.map((r) => r.summary.kFinal)),
-      peak_coupling_median: median(ok.map((r) => r.summary.couplingPeak)),
+      final_k_median: medianOrNull(ok.map((r) => r.summary.kFinal)),
+      peak_coupling_median: medianOrNull(ok.map((r) => r.summary.couplingPeak)),
       runs: runs.map(record),
     };
   });

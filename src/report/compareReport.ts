@@ -11,6 +11,7 @@ import { htmlReport } from "./html.ts";
 import { writeChart } from "./render.ts";
 import { formatMeanStd, toCsv, toMarkdown } from "./tables.ts";
 import type { RobustnessSummary } from "../experiments/robustness.ts";
+import { mean, sampleStd } from "../stats.ts";
 
 export type CompareRunSummary = { method: string; model: string; seed: number; sigma: number | null; clean_test_acc: number; diverged: boolean; robustness: RobustnessSummary };
 
@@ -34,9 +35,8 @@ export type CompareRow = {
   diverged_runs: number;
 };
 
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-/** Sample standard deviation (n - 1); NaN for one value (the tables then show the mean alone). */
-const std = (v: number[]) => (v.length < 2 ? NaN : Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / (v.length - 1)));
+/** Sample standard deviation; NaN for one seed (the tables then show the mean alone). */
+const std = sampleStd;
 
 export function loadCompareRuns(dirs: string[]): (CompareRunSummary & { cdt: number | null })[] {
   const out: (CompareRunSummary & { cdt: number | null })[] = [];

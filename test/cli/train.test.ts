@@ -1,6 +1,6 @@
 /** `ninr train` end to end through the real launcher: files written, bad flags exit 2. */
 import { describe, expect, it } from "vitest";
-import { SAMPLE, ninr, ninrEnv } from "../helpers/cli.ts";
+import { ninr, ninrEnv } from "../helpers/cli.ts";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
