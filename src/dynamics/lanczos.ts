@@ -4,7 +4,7 @@
  * simpler cross-check. Both start from a random vector drawn from an explicit jax-js key.
  *
  * Lanczos (m steps, default 20): q_1 = z/|z|; w = A q_j; alpha_j = q_j.w; w is orthogonalised
- * against every q_i (classical Gram–Schmidt, twice; this subsumes the three-term recurrence
+ * against every q_i (one classical Gram–Schmidt pass; this subsumes the three-term recurrence
  * w -= alpha_j q_j + beta_{j-1} q_{j-1}), beta_j = |w|, q_{j+1} = w / beta_j. The largest eigenvalue of the tridiagonal
  * T_j (Jacobi, in JS) is the estimate; it stops when the Ritz residual beta_j |s_j| drops below
  * tol * |theta|, or at breakdown (an invariant subspace: exact). The reorthogonalisation

@@ -49,8 +49,8 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     budget: { mlp: { trainSize: 10000, epochs: 2 }, cnn: { trainSize: 2000, epochs: 1 } },
     l2: [1e-4],
     dropout: [0.2],
-    // The CNN costs ~18x the MLP per sample on this CPU backend (219 vs 3,963 samples/s per train
-    // step at batch 64): fewer test images and conditions.
+    // The CNN costs about 10x the MLP per sample on this CPU backend (W1 3,858 vs W2 409 samples/s
+    // per train step, bench/README.md; 18x when this preset was sized): fewer test images and conditions.
     robustness: { testSubset: { mlp: 2000, cnn: 500 }, gaussianModes: ["clipped"], severities: [1, 3, 5] },
     sigmaSearch: { batches: 1, batchSize: { mlp: 128, cnn: 32 }, iters: 10, tol: 0.25, maxMeasurements: 6 },
   },
