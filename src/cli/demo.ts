@@ -59,7 +59,7 @@ export function registerDemo(program: Command): void {
         { name: `in-NINR (sigma=${sigma})`, cfg: resolveConfig({ ...base, nin: "input", sigma }) },
       ];
       const table: Record<string, unknown>[] = TEST_NOISE.map((s) => ({ test_noise: s }));
-      const summaries: Record<string, unknown> = {};
+      const summaries: Record<string, Awaited<ReturnType<typeof runTraining>>["summary"] & { run_dir: string }> = {};
       for (const [mi, m] of models.entries()) {
         const dir = join(opts.out, mi === 0 ? "vanilla" : "in-ninr");
         const bar = progressBar(`demo ${m.name}`, process.stderr, Boolean(opts.quiet));
@@ -84,7 +84,7 @@ export function registerDemo(program: Command): void {
       const md = toMarkdown(table, columns);
       writeFileAtomic(join(opts.out, "demo.md"), `# ninr demo (${ds.source} data, ${opts.epochs} epochs, lr ${opts.lr}, seed ${opts.seed})\n\n${md}`);
       writeJsonAtomic(join(opts.out, "demo.json"), { data_source: ds.source, test_noise: TEST_NOISE, accuracy: table, runs: summaries });
-      const nin = summaries[models[1].name] as { k_init?: number; k_final?: number; predicted_phase?: string; observed_phase?: string; niw_norm: number[] };
+      const nin = summaries[models[1].name];
       const phase = nin.k_init !== undefined ? `\nin-NINR: k = eta * lambda_noise ${nin.k_init.toFixed(2)} at the start, ${nin.k_final?.toFixed(2) ?? "n/a"} at the end; predicted phase ${nin.predicted_phase}, observed ${nin.observed_phase}\n` : "";
       process.stdout.write(`\nTest accuracy, ${ds.source === "sample" ? "bundled sample" : "Fashion-MNIST"} (x + N(0, s^2), clipped to [0,1]):\n\n${md}${phase}\nRuns and tables in ${opts.out}/\n`);
     });

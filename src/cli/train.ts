@@ -86,10 +86,9 @@ export function registerTrain(program: Command): void {
       bar.done();
       if (dataset.source === "sample") process.stderr.write("note: trained on the bundled 1k-image sample (full Fashion-MNIST not found)\n");
       disposeResult(result);
-      const ph = summary as typeof summary & { k_init?: number; predicted_phase?: string; observed_phase?: string };
       const niw =
         (summary.niw_norm.length ? `  ||theta|| ${summary.niw_norm.map((v) => v.toFixed(3)).join(",")}` : "") +
-        (ph.predicted_phase ? `  k ${ph.k_init!.toPrecision(3)}: predicted ${ph.predicted_phase}, observed ${ph.observed_phase}` : "");
+        (summary.predicted_phase ? `  k ${summary.k_init!.toPrecision(3)}: predicted ${summary.predicted_phase}, observed ${summary.observed_phase}` : "");
       process.stdout.write(
         `${summary.diverged ? "DIVERGED at step " + summary.diverged_step + "; " : ""}clean test acc ${(summary.clean_test_acc * 100).toFixed(2)}%  ` +
           `final train loss ${summary.final_train_loss.toFixed(4)}${niw}  ${summary.seconds.toFixed(1)}s -> ${opts.out}\n`,

@@ -54,7 +54,7 @@ export function initNetwork(key: np.Array, cfg: RunConfig): Params {
       // contiguously (bench/README.md). Drawn as [n_in, n_out] and transposed, so a seed gives
       // the same weights as in the [n_in, n_out] layout of earlier versions.
       const drawn = random.uniform(layerKeys[2 * i], [layer.nIn, layer.nOut], { minval: -bound, maxval: bound });
-      params[weightName(i)] = drawn.transpose().add(0); // materialised, not a strided view
+      params[weightName(i)] = drawn.transpose();
     } else {
       params[weightName(i)] = random.uniform(layerKeys[2 * i], [layer.size, layer.size, layer.cIn, layer.cOut], { minval: -bound, maxval: bound });
     }

@@ -144,7 +144,7 @@ export function writeRunConfig(outDir: string, cfg: RunConfig, ds: Dataset): voi
  * Train per `cfg` and write the run folder `outDir`. Returns the summary and the result; the
  * caller releases the device parameters with `disposeResult`.
  */
-export async function runTraining(cfg: RunConfig, outDir: string, opts: RunOptions = {}): Promise<{ summary: RunSummary; metrics: Metric[]; dataset: Dataset; result: TrainResult }> {
+export async function runTraining(cfg: RunConfig, outDir: string, opts: RunOptions = {}): Promise<{ summary: RunSummary & Partial<PhaseSummary>; metrics: Metric[]; dataset: Dataset; result: TrainResult }> {
   const ds = opts.dataset ?? loadDataset({ dataDir: opts.dataDir, allowSample: opts.allowSample ?? false });
   writeRunConfig(outDir, cfg, ds);
   const data = prepareData(ds, cfg);
