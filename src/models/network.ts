@@ -54,7 +54,11 @@ export function initNetwork(key: np.Array, cfg: RunConfig): Params {
       // contiguously (bench/README.md). Drawn as [n_in, n_out] and transposed, so a seed gives
       // the same weights as in the [n_in, n_out] layout of earlier versions.
       const drawn = random.uniform(layerKeys[2 * i], [layer.nIn, layer.nOut], { minval: -bound, maxval: bound });
-      params[weightName(i)] = drawn.transpose();
+      // Materialised by a kernel (`add(0)`): kept as a transposed view, the weights were re-read
+      // through the view inside whichever fused kernel consumed them, and repeated curvature
+      // measurements at the same params stopped being bit-identical (the determinism test in
+      // test/dynamics/curvature.test.ts fails without it).
+      params[weightName(i)] = drawn.transpose().add(0);
     } else {
       params[weightName(i)] = random.uniform(layerKeys[2 * i], [layer.size, layer.size, layer.cIn, layer.cOut], { minval: -bound, maxval: bound });
     }
