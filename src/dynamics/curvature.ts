@@ -222,48 +222,40 @@ export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {
       seconds: 0,
     };
     for (const e of b.eps) out.eps_m2.push(await meanSquare(e.ref));
+    /** Keep an estimate's bookkeeping; returns its eigenvalue. */
+    const record = (which: "noise" | "hessian" | "niw", r: EigenResult) => {
+      out.matvecs[which] = r.matvecs;
+      out.converged[which] = r.converged;
+      return r.value;
+    };
     if (o.which.noise) {
       if (model.sites.length === 0) out.lambda_noise = 0;
       else {
         const op = noiseGnOperator(model, params, b, { at: o.at });
         try {
-          const r = await top(op, params, kNoise.ref);
-          out.lambda_noise = r.value;
-          out.matvecs.noise = r.matvecs;
-          out.converged.noise = r.converged;
+          out.lambda_noise = record("noise", await top(op, params, kNoise.ref));
         } finally {
           op.dispose();
         }
       }
     }
     kNoise.dispose();
-    const hasNiw = Object.keys(params).some(isNiw);
-    if (o.which.hessian || (o.which.niw && hasNiw)) {
+    const niw = o.which.niw && Object.keys(params).some(isNiw);
+    if (o.which.hessian || (niw && o.hvp !== "exact")) {
       const op = hessianOperator(loss, params, b, { method: o.hvp, fns });
       try {
-        if (o.which.hessian) {
-          const r = await top(op, params, kHess.ref);
-          out.lambda_max = r.value;
-          out.matvecs.hessian = r.matvecs;
-          out.converged.hessian = r.converged;
-        }
-        if (o.which.niw && hasNiw) {
-          // The NIW block H_theta. Exact products work on the theta sub-tree alone (fns.hvp with v
-          // a sub-tree:
-          // no weight gradients, Lanczos vectors of |theta| floats): about 1.5 gradients a
-          // product instead of 2.5, and a tiny reorthogonalisation (bench/README.md, W3).
-          // The other methods mask the full product: P H P, P the projection onto theta.
-          const r =
-            o.hvp === "exact"
-              ? await top(niwBlockOperator(fns, params, b), niwTree(params), kNiw.ref)
-              : await top({ apply: (v: Params) => treeMask(op.apply(treeMask(v, isNiw)), isNiw) }, params, kNiw.ref, isNiw);
-          out.lambda_niw = r.value;
-          out.matvecs.niw = r.matvecs;
-          out.converged.niw = r.converged;
-        }
+        if (o.which.hessian) out.lambda_max = record("hessian", await top(op, params, kHess.ref));
+        // Other product methods: the full product masked, P H P with P the projection onto theta.
+        if (niw && o.hvp !== "exact") out.lambda_niw = record("niw", await top({ apply: (v: Params) => treeMask(op.apply(treeMask(v, isNiw)), isNiw) }, params, kNiw.ref, isNiw));
       } finally {
         op.dispose();
       }
+    }
+    if (niw && o.hvp === "exact") {
+      // The NIW block H_theta from products on the theta sub-tree alone (fns.hvp with a sub-tree
+      // v: no weight gradients, Lanczos vectors of |theta| floats): about 1.5 gradients a product
+      // instead of 2.5, and a tiny reorthogonalisation (bench/README.md, W3).
+      out.lambda_niw = record("niw", await top(niwBlockOperator(fns, params, b), niwTree(params), kNiw.ref));
     }
     kHess.dispose();
     kNiw.dispose();
