@@ -33,7 +33,7 @@ export function addRunFlags(cmd: Command): Command {
     .addOption(new Option("--seed <n>", "random seed (integer >= 0)").argParser(num("--seed", { min: 0, max: 2 ** 31 - 1, integer: true })))
     .addOption(new Option("--train-size <n>", "training images to use (0 = all)").argParser(num("--train-size", { min: 0, integer: true })))
     .addOption(new Option("--holdout <n>", "training images held out for selection").argParser(num("--holdout", { min: 0, integer: true })))
-    .addOption(new Option("--step-log-every <n>", "first-epoch step metrics every n steps (each with the NIW probe ||theta||, ||J theta||: about 30% of an in-NINR MLP step, 45-55% with NINs on every layer, 60% of a CNN step)").argParser(num("--step-log-every", { min: 1, integer: true })))
+    .addOption(new Option("--step-log-every <n>", "first-epoch step metrics every n steps (each with the NIW probe ||theta||, ||J theta||: 28-35% of an in-NINR MLP step, 43-54% with NINs on every layer, 60% of a CNN step; bench/probe.ts)").argParser(num("--step-log-every", { min: 1, integer: true })))
     .addOption(new Option("--config <file>", "JSON file with RunConfig keys (flags override it)"))
     .addOption(new Option("--data <dir>", "folder with the Fashion-MNIST IDX files"));
 }
