@@ -15,7 +15,7 @@ if (!Number.isInteger(n) || n < 0) {
   process.exit(2);
 }
 if (n >= 1) {
-  const { enableWasmThreads } = await import("../src/engine/threads.ts");
+  const { enableWasmThreads } = await import("../src/node/threads.ts");
   enableWasmThreads(n);
 }
-await import("../src/cli/main.ts");
+await import("../src/node/cli/main.ts");

@@ -1,30 +1,31 @@
 /**
- * The one typed configuration of a training run (nanoGPT style): every knob, its default, and
- * why. A run is a pure function of its RunConfig and the data; `ninr train` writes the resolved
- * config beside the results, and `--config run.json` reads the same keys back.
+ * The one typed configuration of a training run (nanoGPT style) and its schema: every key, its
+ * type, range, default and help text, written once. `resolveConfig` validates a partial config
+ * against it; the CLI derives every run flag from it (src/node/cli/runFlags.ts); presets and the
+ * demo name keys of it. A run is a pure function of its RunConfig and its data; every run
+ * folder holds the resolved config.
  *
- * Defaults follow ../shared/ninr-spec.md section 4 (plain SGD, eta 0.01, batch 64) except where
- * noted; where the papers are silent the default is our reconstruction and says so.
+ * Defaults follow docs/method.md §4 (plain SGD, eta 0.01, batch 64) except where noted; where
+ * the papers are silent the default is our reconstruction and says so (docs/method.md §7).
  */
 import { NinrError } from "./errors.ts";
+import { datasetNames } from "./data/registry.ts";
+import { modelNames } from "./models/registry.ts";
+import type { NoiseKind } from "./nin/noise.ts";
+import type { CninShape, ThetaInit } from "./nin/theta.ts";
 
-export type ModelKind = "mlp" | "cnn";
-export type NinPlacement = "none" | "input" | "all";
-export type NoiseKind = "gaussian" | "uniform";
-/** NIW initialisation (spec 1). "default": fcNINR like the layer's weights with fan_in + 1,
- * cNINR N(0,1). "normal": N(0, thetaScale^2). "uniform": U(-thetaScale, thetaScale). */
-export type ThetaInit = "default" | "normal" | "uniform";
-/** cNINR theta shape (spec 1): per channel and pixel [C,H,W] (default) or shared over channels [H,W]. */
-export type CninShape = "chw" | "hw";
+export type { CninShape, NoiseKind, ThetaInit };
 
 export type RunConfig = {
-  /** Network family: "mlp" (dense) or "cnn" (spec 4: conv32-pool-conv64-pool-dense128-dense10). */
-  model: ModelKind;
-  /** MLP layer widths, input first, classes last. Ignored for the CNN. */
+  /** Data set the run trains on (a name the data loaders know; default Fashion-MNIST). */
+  dataset: string;
+  /** Architecture: a name in the model registry ("mlp", "cnn", ...). */
+  model: string;
+  /** MLP layer widths, input features first, classes last. Ignored by other models. */
   widths: number[];
-  /** Where NINs go: none (plain model), input (in-NINR), all (full-NINR, before every weight layer). */
-  nin: NinPlacement;
-  /** full-NINR only: also a NIN before the logit layer (spec default true). */
+  /** Where NINs go: none, input (in-NINR), all (full-NINR, before every weight layer), or a comma list of site names. */
+  nin: string;
+  /** full-NINR only: also a NIN before the logit layer (default true). */
   ninLogit: boolean;
   /** Noise scale: eps has standard deviation sigma. 0 makes NINR compute the plain model. */
   sigma: number;
@@ -33,7 +34,7 @@ export type RunConfig = {
   /** Scale for thetaInit "normal" / "uniform". */
   thetaScale: number;
   cninShape: CninShape;
-  /** Evaluate with the noise on (default off: eps = 0 at test time, spec 1). */
+  /** Evaluate with the noise on (default off: eps = 0 at test time). */
   evalNoise: boolean;
   /** L2 strength on weights only (not biases, not NIWs): penalty (l2/2)||W||^2, i.e. decay l2*W. */
   l2: number;
@@ -41,101 +42,110 @@ export type RunConfig = {
   dropout: number;
   /** CDT: train on inputs + N(0, cdt^2); 0 = off. */
   cdt: number;
-  /** CDT: clip corrupted inputs to [0,1]. */
+  /** CDT: clip corrupted inputs to the data's value range. */
   cdtClip: boolean;
   /** Learning rate eta. */
   lr: number;
-  /** SGD momentum; 0 = plain SGD (spec default: plain SGD, no schedule, since a schedule changes k). */
+  /** SGD momentum; 0 = plain SGD (default: a schedule or momentum moves the thresholds of k). */
   momentum: number;
   batch: number;
   epochs: number;
   seed: number;
   /** Training images used (taken from the fit split after the holdout); 0 = all of them. */
   trainSize: number;
-  /** Images of the training set held out for selection (spec 4: 5000 of 60k). Capped at 10% on small data. */
+  /** Images of the training set held out for selection (5000 of 60k). Capped at 10% on small data. */
   holdout: number;
   /** Per-step metrics during the first epoch every this many steps (1 = every step). */
   stepLogEvery: number;
-  /** Training loss above this counts as divergence (spec 2: 1e6). */
+  /** Training loss above this counts as divergence (docs/method.md §2: 1e6). */
   divergeLoss: number;
 };
 
-export const DEFAULT_CONFIG: RunConfig = {
-  model: "mlp",
-  widths: [784, 512, 512, 10],
-  nin: "none",
-  ninLogit: true,
-  sigma: 1,
-  noise: "gaussian",
-  thetaInit: "default",
-  thetaScale: 1,
-  cninShape: "chw",
-  evalNoise: false,
-  l2: 0,
-  dropout: 0,
-  cdt: 0,
-  cdtClip: false,
-  lr: 0.01,
-  momentum: 0,
-  batch: 64,
-  epochs: 1,
-  seed: 0,
-  trainSize: 0,
-  holdout: 5000,
-  stepLogEvery: 1,
-  divergeLoss: 1e6,
+/** How one key is typed and checked. */
+export type FieldType =
+  | { type: "enum"; values: () => readonly string[] }
+  | { type: "number"; min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean; integer?: boolean }
+  | { type: "bool" }
+  | { type: "ints"; minLength: number }
+  | { type: "placement" };
+
+export type Field = FieldType & { default: unknown; help: string };
+
+const list = <T extends string>(...v: T[]) => () => v;
+
+/** The schema: one entry per RunConfig key, in the order `ninr train --help` lists them. */
+export const RUN_SCHEMA: { [K in keyof RunConfig]: Field & { default: RunConfig[K] } } = {
+  dataset: { type: "enum", values: datasetNames, default: "fashion-mnist", help: "data set (data registry)" },
+  model: { type: "enum", values: modelNames, default: "mlp", help: "architecture (model registry)" },
+  widths: { type: "ints", minLength: 2, default: [784, 512, 512, 10], help: "MLP widths, input features first, classes last" },
+  nin: { type: "placement", default: "none", help: "noise injection nodes: none | input | all | comma list of site names (nin0,nin2)" },
+  ninLogit: { type: "bool", default: true, help: "full-NINR: also a NIN before the logit layer" },
+  sigma: { type: "number", min: 0, default: 1, help: "noise standard deviation" },
+  noise: { type: "enum", values: list("gaussian", "uniform"), default: "gaussian", help: "noise distribution (uniform: same variance)" },
+  thetaInit: { type: "enum", values: list("default", "normal", "uniform"), default: "default", help: "NIW init (default: fcNINR like the layer's weights with fan_in+1, cNINR N(0,1))" },
+  thetaScale: { type: "number", min: 0, minOpen: true, default: 1, help: "NIW init scale for normal/uniform" },
+  cninShape: { type: "enum", values: list("chw", "hw"), default: "chw", help: "cNINR theta per channel and pixel, or shared over channels" },
+  evalNoise: { type: "bool", default: false, help: "evaluate with the NIN noise on" },
+  l2: { type: "number", min: 0, default: 0, help: "L2 on weights only (decay L*W)" },
+  dropout: { type: "number", min: 0, max: 1, maxOpen: true, default: 0, help: "dropout probability after every hidden dense activation" },
+  cdt: { type: "number", min: 0, default: 0, help: "train on inputs + N(0, s^2)" },
+  cdtClip: { type: "bool", default: false, help: "clip CDT inputs to the data's value range" },
+  lr: { type: "number", min: 0, minOpen: true, default: 0.01, help: "learning rate eta" },
+  momentum: { type: "number", min: 0, max: 1, maxOpen: true, default: 0, help: "SGD momentum" },
+  batch: { type: "number", min: 1, integer: true, default: 64, help: "batch size" },
+  epochs: { type: "number", min: 1, integer: true, default: 1, help: "epochs" },
+  seed: { type: "number", min: 0, max: 2 ** 31 - 1, integer: true, default: 0, help: "random seed" },
+  trainSize: { type: "number", min: 0, integer: true, default: 0, help: "training images to use (0 = all)" },
+  holdout: { type: "number", min: 0, integer: true, default: 5000, help: "training images held out for selection" },
+  stepLogEvery: {
+    type: "number",
+    min: 1,
+    integer: true,
+    default: 1,
+    help: "first-epoch step metrics every n steps (each with the NIW probe ||theta||, ||J theta||: 28-35% of an in-NINR MLP step, 43-54% with NINs on every layer, 60% of a CNN step; bench/probe.ts)",
+  },
+  divergeLoss: { type: "number", min: 0, minOpen: true, default: 1e6, help: "training loss above this counts as divergence" },
 };
 
-type Check = (v: unknown, key: string) => unknown;
+export const CONFIG_KEYS = Object.keys(RUN_SCHEMA) as (keyof RunConfig)[];
 
-const finite = (lo: number, hi = Infinity, loOpen = false, hiOpen = false, integer = false): Check => (v, key) => {
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new NinrError(`config '${key}' must be a finite number, got ${JSON.stringify(v)}`);
-  if (integer && !Number.isInteger(v)) throw new NinrError(`config '${key}' must be an integer, got ${v}`);
-  if (loOpen ? v <= lo : v < lo) throw new NinrError(`config '${key}' must be ${loOpen ? ">" : ">="} ${lo}, got ${v}`);
-  if (hiOpen ? v >= hi : v > hi) throw new NinrError(`config '${key}' must be ${hiOpen ? "<" : "<="} ${hi}, got ${v}`);
-  return v;
-};
-const oneOf = (...allowed: string[]): Check => (v, key) => {
-  if (typeof v !== "string" || !allowed.includes(v)) throw new NinrError(`config '${key}' must be one of ${allowed.join("|")}, got ${JSON.stringify(v)}`);
-  return v;
-};
-const bool: Check = (v, key) => {
-  if (typeof v !== "boolean") throw new NinrError(`config '${key}' must be true or false, got ${JSON.stringify(v)}`);
-  return v;
-};
-const widths: Check = (v, key) => {
-  if (!Array.isArray(v) || v.length < 2 || v.some((w) => typeof w !== "number" || !Number.isInteger(w) || w < 1))
-    throw new NinrError(`config '${key}' must be a list of at least 2 positive integers (e.g. 784,512,512,10), got ${JSON.stringify(v)}`);
-  if (v[0] !== 784) throw new NinrError(`config '${key}' must start with 784 (28x28 Fashion-MNIST pixels), got ${v[0]}`);
-  if (v[v.length - 1] !== 10) throw new NinrError(`config '${key}' must end with 10 (Fashion-MNIST classes), got ${v[v.length - 1]}`);
-  return v;
-};
+export const DEFAULT_CONFIG: RunConfig = Object.fromEntries(CONFIG_KEYS.map((k) => [k, RUN_SCHEMA[k].default])) as RunConfig;
 
-const CHECKS: Record<keyof RunConfig, Check> = {
-  model: oneOf("mlp", "cnn"),
-  widths,
-  nin: oneOf("none", "input", "all"),
-  ninLogit: bool,
-  sigma: finite(0),
-  noise: oneOf("gaussian", "uniform"),
-  thetaInit: oneOf("default", "normal", "uniform"),
-  thetaScale: finite(0, Infinity, true),
-  cninShape: oneOf("chw", "hw"),
-  evalNoise: bool,
-  l2: finite(0),
-  dropout: finite(0, 1, false, true),
-  cdt: finite(0),
-  cdtClip: bool,
-  lr: finite(0, Infinity, true),
-  momentum: finite(0, 1, false, true),
-  batch: finite(1, Infinity, false, false, true),
-  epochs: finite(1, Infinity, false, false, true),
-  seed: finite(0, 2 ** 31 - 1, false, false, true),
-  trainSize: finite(0, Infinity, false, false, true),
-  holdout: finite(0, Infinity, false, false, true),
-  stepLogEvery: finite(1, Infinity, false, false, true),
-  divergeLoss: finite(0, Infinity, true),
-};
+/** A comma list of NIN site names (validated against the model when the network is built). */
+const SITE_LIST = /^[A-Za-z_][\w.]*(,[A-Za-z_][\w.]*)*$/;
+
+/**
+ * Check one value against its field. `name` is how the user wrote the key ("config 'lr'" or
+ * "--lr"), so the message points at what to fix.
+ */
+export function checkField(f: FieldType, v: unknown, name: string): unknown {
+  const got = JSON.stringify(v);
+  switch (f.type) {
+    case "enum": {
+      const allowed = f.values();
+      if (typeof v !== "string" || !allowed.includes(v)) throw new NinrError(`${name} must be one of ${allowed.join("|")}, got ${got}`);
+      return v;
+    }
+    case "bool":
+      if (typeof v !== "boolean") throw new NinrError(`${name} must be true or false, got ${got}`);
+      return v;
+    case "ints":
+      if (!Array.isArray(v) || v.length < f.minLength || v.some((w) => typeof w !== "number" || !Number.isInteger(w) || w < 1))
+        throw new NinrError(`${name} must be a list of at least ${f.minLength} positive integers (e.g. 784,512,512,10), got ${got}`);
+      return v;
+    case "placement":
+      if (typeof v !== "string" || !(v === "none" || v === "input" || v === "all" || SITE_LIST.test(v)))
+        throw new NinrError(`${name} must be none|input|all or a comma list of NIN site names (e.g. nin0,nin2), got ${got}`);
+      return v;
+    case "number": {
+      if (typeof v !== "number" || !Number.isFinite(v)) throw new NinrError(`${name} must be a finite number, got ${got}`);
+      if (f.integer && !Number.isInteger(v)) throw new NinrError(`${name} must be an integer, got ${v}`);
+      if (f.min !== undefined && (f.minOpen ? v <= f.min : v < f.min)) throw new NinrError(`${name} must be ${f.minOpen ? ">" : ">="} ${f.min}, got ${v}`);
+      if (f.max !== undefined && (f.maxOpen ? v >= f.max : v > f.max)) throw new NinrError(`${name} must be ${f.maxOpen ? "<" : "<="} ${f.max}, got ${v}`);
+      return v;
+    }
+  }
+}
 
 /**
  * Merge `partial` over the defaults and validate every key. Unknown keys and bad values are
@@ -143,12 +153,12 @@ const CHECKS: Record<keyof RunConfig, Check> = {
  */
 export function resolveConfig(partial: Record<string, unknown> = {}): RunConfig {
   for (const key of Object.keys(partial)) {
-    if (!(key in CHECKS)) throw new NinrError(`unknown config key '${key}'; known keys: ${Object.keys(CHECKS).join(", ")}`);
+    if (!Object.hasOwn(RUN_SCHEMA, key)) throw new NinrError(`unknown config key '${key}'; known keys: ${CONFIG_KEYS.join(", ")}`);
   }
-  const out: Record<string, unknown> = { ...DEFAULT_CONFIG };
-  for (const [key, check] of Object.entries(CHECKS)) {
-    const v = partial[key] ?? (DEFAULT_CONFIG as Record<string, unknown>)[key];
-    out[key] = check(v, key);
+  const out: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const v = partial[key] ?? RUN_SCHEMA[key].default;
+    out[key] = checkField(RUN_SCHEMA[key], v, `config '${key}'`);
   }
   return out as RunConfig;
 }

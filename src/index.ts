@@ -1,19 +1,46 @@
-/** The public library API of ninr (re-exports only). */
+/**
+ * The public library API of ninr, browser-safe: nothing here (or below it) imports a Node
+ * module, so the core bundles for browsers (test/core/bundle.test.ts). Node-only pieces —
+ * file loaders, run folders, executors, threads, PNG rendering, the CLI — are in "ninr/node".
+ */
 export { NinrError } from "./errors.ts";
-export { DEFAULT_CONFIG, resolveConfig, type RunConfig } from "./config.ts";
-export { layersFor, mlpLayers, cnnLayers, ninLayerIndices, type Layer } from "./models/arch.ts";
-export { initNetwork, applyNetwork, type Params, type ApplyCtx } from "./models/network.ts";
-export { sampleEps } from "./nin/noise.ts";
-export { conv2dSame, maxPool2 } from "./engine/conv.ts";
+export { DEFAULT_CONFIG, RUN_SCHEMA, resolveConfig, type RunConfig } from "./config.ts";
+// Arrays and keys
+export { conv2dSame, maxPool2, subsample2 } from "./engine/conv.ts";
 export { HostRng } from "./engine/hostRng.ts";
-export { loadDataset, loadFashionMnist, loadBundledSample, CLASS_NAMES, type Dataset, type Split } from "./data/fashion.ts";
+export { splitN, streamKey, streamSeed } from "./engine/keys.ts";
+// The method
+export { type NinSite, type Placement, placeNins, thetaName, isNiw } from "./nin/sites.ts";
+export { thetaShape, initTheta } from "./nin/theta.ts";
+export { inject } from "./nin/inject.ts";
+export { type NoiseModel, sampleEps, whiteNoise } from "./nin/noise.ts";
+// Data
+export { type Dataset, type Split, deviceBatch, hostBatch } from "./data/dataset.ts";
+export { fashionDataset, splitFromIdx, CLASS_NAMES } from "./data/fashion.ts";
+export { syntheticDataset } from "./data/synthetic.ts";
+export { registerDataset, datasetNames } from "./data/registry.ts";
 export { parseIdx, encodeIdx } from "./data/idx.ts";
 export { holdout, subset } from "./data/split.ts";
+export { addGaussianNoise } from "./corrupt/additive.ts";
+// Models
+export { type Model, type ModelEntry, type ModelState, type Params, type DataShape } from "./models/model.ts";
+export { registerModel, modelNames, buildModel } from "./models/registry.ts";
+export { chainModel, type Layer } from "./models/chain.ts";
+export { batchNorm } from "./models/layers.ts";
+export { buildNetwork, type Network } from "./models/network.ts";
+// Training
 export { sgd, chain, scaleByLearningRate, traceMomentum, addDecayedWeights, applyUpdates, type GradientTransformation } from "./train/optim.ts";
 export { makeStepFns, makeTrainLoss, type StepFns } from "./train/step.ts";
-export { train, type TrainResult, type Metric } from "./train/loop.ts";
+export { train, initialParams, disposeResult, type TrainResult, type Metric } from "./train/loop.ts";
 export { evaluate } from "./train/evaluate.ts";
-export { runTraining, disposeResult, prepareData, type RunSummary } from "./train/run.ts";
-export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.ts";
-export { addGaussianNoise } from "./corrupt/additive.ts";
+export { prepareData, fitSize } from "./train/prepare.ts";
+// Dynamics
+export { measureCurvature, makeCurvatureMeter, kOfSigma } from "./dynamics/curvature.ts";
+export { predictPhase, sigmaFor } from "./dynamics/predict.ts";
+export { classifyTrajectory } from "./dynamics/classify.ts";
 export { simulateToy, sweepToy } from "./dynamics/toy.ts";
+// Experiments and executors
+export { makeJob, type Job, type Executor, type JobOutcome } from "./experiments/jobs.ts";
+export { runJob } from "./experiments/runners.ts";
+export { runTrainJob } from "./experiments/trainJob.ts";
+export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.ts";

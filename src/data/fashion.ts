@@ -1,149 +1,19 @@
 /**
- * Locating and loading Fashion-MNIST (spec §4, data: 60k train / 10k test, pixels in [0,1]).
- *
- * The four IDX files are read gzip-compressed (`*.gz`, as distributed) or un-gzipped.
- * Search order, first folder holding all four wins:
- *   1. the explicit `dataDir` option (`--data DIR`) — if given, ONLY that folder is tried;
- *   2. `$NINR_DATA`;
- *   3. `~/.cache/ninr/fashion-mnist`;
- *   4. `/usr/share/datasets/fashion-mnist` (Debian package `dataset-fashion-mnist`).
- * A small class-balanced sample (1000 train / 500 test) ships in `data/sample/` for demos and
- * tests on machines without the full set (`loadBundledSample`, `loadDataset({allowSample})`).
+ * Fashion-MNIST as a Dataset (docs/method.md §4, data: 60k train / 10k test 28x28 grayscale
+ * images, pixels/255 in [0,1], 10 classes). Pure: turning IDX bytes into splits. Finding and
+ * reading the files is Node-only (src/node/data/fashionFiles.ts).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
 import { NinrError } from "../errors.ts";
+import type { Dataset, Split } from "./dataset.ts";
 import { parseIdx } from "./idx.ts";
 
-/** One split: `images` is `[n, 784]` row-major float32, pixel/255 in [0,1]; `labels` `[n]` in 0..9. */
-export type Split = { images: Float32Array; labels: Uint8Array; n: number };
-export type Dataset = { train: Split; test: Split; source: "full" | "sample"; dir: string };
-
 /** Class names in label order (Zalando's Fashion-MNIST README). */
-export const CLASS_NAMES: string[] = [
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-];
+export const CLASS_NAMES: string[] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 export const IMAGE_SIDE = 28;
 export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;
 export const NUM_CLASSES = 10;
-
-/** Base names of the four files, without `.gz`. */
-export const FILES = {
-  trainImages: "train-images-idx3-ubyte",
-  trainLabels: "train-labels-idx1-ubyte",
-  testImages: "t10k-images-idx3-ubyte",
-  testLabels: "t10k-labels-idx1-ubyte",
-} as const;
-
-export const DEBIAN_DIR = "/usr/share/datasets/fashion-mnist";
-
-/** Folder of the bundled sample, resolved from this module's location (works from any cwd). */
-export const SAMPLE_DIR = fileURLToPath(new URL("../../data/sample/", import.meta.url));
-
-const FIX =
-  "install the full set with `apt-get install dataset-fashion-mnist` " +
-  "(files go to /usr/share/datasets/fashion-mnist), or put the four files " +
-  "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) " +
-  "in a folder and pass `--data DIR` or set NINR_DATA=DIR";
-
-/** Raised when no folder holds the data; `loadDataset` falls back to the sample only on this. */
-export class DataNotFoundError extends NinrError {
-  constructor(message: string) {
-    super(message);
-    this.name = "DataNotFoundError";
-  }
-}
-
-/** The folders searched, in order (see the module comment). */
-export function searchDirs(opts: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): string[] {
-  if (opts.dataDir !== undefined) return [opts.dataDir];
-  const env = opts.env ?? process.env;
-  const dirs: string[] = [];
-  if (env.NINR_DATA) dirs.push(env.NINR_DATA);
-  dirs.push(join(env.HOME || homedir(), ".cache", "ninr", "fashion-mnist"));
-  dirs.push(DEBIAN_DIR);
-  return dirs;
-}
-
-/** Path of `base.gz` or `base` in `dir`, whichever exists (gzip preferred), else null. */
-function findFile(dir: string, base: string): string | null {
-  for (const name of [base + ".gz", base]) {
-    const p = join(dir, name);
-    if (existsSync(p)) return p;
-  }
-  return null;
-}
-
-type Located = { dir: string; paths: Record<keyof typeof FILES, string> };
-
-/**
- * The first of `dirs` holding all four files. Throws `DataNotFoundError` listing every folder
- * tried and what was missing there.
- */
-export function locate(dirs: string[], explicit = false): Located {
-  const report: string[] = [];
-  for (const dir of dirs) {
-    const paths: Partial<Record<keyof typeof FILES, string>> = {};
-    const missing: string[] = [];
-    for (const key of Object.keys(FILES) as (keyof typeof FILES)[]) {
-      const p = findFile(dir, FILES[key]);
-      if (p) paths[key] = p;
-      else missing.push(FILES[key] + "[.gz]");
-    }
-    if (missing.length === 0) return { dir, paths: paths as Located["paths"] };
-    report.push(
-      !existsSync(dir)
-        ? `${dir} (does not exist)`
-        : missing.length === 4
-          ? `${dir} (no Fashion-MNIST files)`
-          : `${dir} (missing ${missing.join(", ")})`,
-    );
-  }
-  if (explicit) {
-    throw new DataNotFoundError(
-      `Fashion-MNIST not found in the data folder given (--data / dataDir): ${report.join("; ")}. ` +
-        `Put the four files there, or point --data at the right folder, or drop --data to search the defaults. ` +
-        `To get the data: ${FIX}`,
-    );
-  }
-  throw new DataNotFoundError(`Fashion-MNIST not found; searched: ${report.join("; ")}. To fix: ${FIX}`);
-}
-
-/** Read a file, gunzipping when it is gzip data (by magic bytes, whatever its name). */
-function readMaybeGzip(path: string): Uint8Array {
-  const raw = readFileSync(path);
-  const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      const out = gunzipSync(bytes);
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    } catch (e) {
-      throw new NinrError(
-        `${path} is not a valid gzip file (${(e as Error).message}); it is probably truncated or corrupt; ` +
-          `re-download / reinstall it (e.g. \`apt-get install --reinstall dataset-fashion-mnist\`)`,
-      );
-    }
-  }
-  if (path.endsWith(".gz")) {
-    throw new NinrError(
-      `${path} is not gzip data (no gzip magic 1f 8b); re-download / reinstall it, or remove the .gz suffix if it is already decompressed`,
-    );
-  }
-  return bytes;
-}
+export const FASHION_NAME = "fashion-mnist";
 
 /** 256-entry table byte -> byte/255, so the conversion loop is one lookup per pixel. */
 const SCALE = (() => {
@@ -152,36 +22,23 @@ const SCALE = (() => {
   return t;
 })();
 
-/** Load and validate one images/labels pair as a `Split`. */
-export function loadSplit(imagesPath: string, labelsPath: string): Split {
-  const img = parseIdx(readMaybeGzip(imagesPath), imagesPath);
-  const lab = parseIdx(readMaybeGzip(labelsPath), labelsPath);
+/** Validate one images/labels IDX pair and convert it to a `Split`; names are used in errors. */
+export function splitFromIdx(imageBytes: Uint8Array, labelBytes: Uint8Array, imagesName: string, labelsName: string): Split {
+  const img = parseIdx(imageBytes, imagesName);
+  const lab = parseIdx(labelBytes, labelsName);
   if (img.dims.length !== 3 || img.dims[1] !== IMAGE_SIDE || img.dims[2] !== IMAGE_SIDE) {
-    throw new NinrError(
-      `${imagesPath} holds data of shape [${img.dims.join(", ")}], expected images [n, 28, 28]; ` +
-        `is it a labels file? check the file names`,
-    );
+    throw new NinrError(`${imagesName} holds data of shape [${img.dims.join(", ")}], expected images [n, 28, 28]; is it a labels file? check the file names`);
   }
   if (lab.dims.length !== 1) {
-    throw new NinrError(
-      `${labelsPath} holds data of shape [${lab.dims.join(", ")}], expected labels [n]; ` +
-        `is it an images file? check the file names`,
-    );
+    throw new NinrError(`${labelsName} holds data of shape [${lab.dims.join(", ")}], expected labels [n]; is it an images file? check the file names`);
   }
   const n = img.dims[0];
   if (lab.dims[0] !== n) {
-    throw new NinrError(
-      `${labelsPath} has ${lab.dims[0]} labels but ${imagesPath} has ${n} images; ` +
-        `the files come from different sets or one is corrupt; re-download / reinstall them`,
-    );
+    throw new NinrError(`${labelsName} has ${lab.dims[0]} labels but ${imagesName} has ${n} images; the files come from different sets or one is corrupt; re-download / reinstall them`);
   }
   const labels = Uint8Array.from(lab.data);
   for (let i = 0; i < n; i++) {
-    if (labels[i] >= NUM_CLASSES) {
-      throw new NinrError(
-        `${labelsPath} has label ${labels[i]} at index ${i}, outside 0..9; the file is corrupt; re-download / reinstall it`,
-      );
-    }
+    if (labels[i] >= NUM_CLASSES) throw new NinrError(`${labelsName} has label ${labels[i]} at index ${i}, outside 0..9; the file is corrupt; re-download / reinstall it`);
   }
   const src = img.data;
   const images = new Float32Array(src.length);
@@ -189,50 +46,7 @@ export function loadSplit(imagesPath: string, labelsPath: string): Split {
   return { images, labels, n };
 }
 
-function loadDir(loc: Located, source: Dataset["source"]): Dataset {
-  return {
-    train: loadSplit(loc.paths.trainImages, loc.paths.trainLabels),
-    test: loadSplit(loc.paths.testImages, loc.paths.testLabels),
-    source,
-    dir: loc.dir,
-  };
-}
-
-/**
- * Load the full Fashion-MNIST from the first folder in the search order that holds it.
- * Throws `DataNotFoundError` (a `NinrError`) when none does, `NinrError` naming the file when
- * a file is corrupt (bad gzip, bad magic, truncated, count mismatch, label outside 0..9).
- */
-export function loadFashionMnist(opts: { dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Dataset {
-  return loadDir(locate(searchDirs(opts), opts.dataDir !== undefined), "full");
-}
-
-/** The class-balanced sample shipped in `data/sample/` (1000 train, 500 test images). */
-export function loadBundledSample(): Dataset {
-  let loc: Located;
-  try {
-    loc = locate([SAMPLE_DIR]);
-  } catch {
-    throw new NinrError(
-      `the bundled Fashion-MNIST sample is missing from ${SAMPLE_DIR}; ` +
-        `regenerate it with \`npx tsx scripts/make-sample.ts\` (needs the full set) or reinstall ninr`,
-    );
-  }
-  return loadDir(loc, "sample");
-}
-
-/**
- * The full set when found; otherwise the bundled sample if `allowSample` (`source: "sample"`),
- * else the not-found error. Only "not found" falls back: a corrupt full set, or an explicit
- * `dataDir` that lacks the files, still throws, since the user pointed at that data.
- */
-export function loadDataset(opts: { dataDir?: string; allowSample: boolean; env?: NodeJS.ProcessEnv }): Dataset {
-  try {
-    return loadFashionMnist(opts);
-  } catch (e) {
-    if (opts.allowSample && opts.dataDir === undefined && e instanceof DataNotFoundError) {
-      return loadBundledSample();
-    }
-    throw e;
-  }
+/** Fashion-MNIST splits as a Dataset. */
+export function fashionDataset(train: Split, test: Split, source: string, dir?: string): Dataset {
+  return { name: FASHION_NAME, inputShape: [IMAGE_SIDE, IMAGE_SIDE, 1], classes: NUM_CLASSES, classNames: CLASS_NAMES, range: [0, 1], train, test, source, dir };
 }

@@ -1,12 +1,12 @@
 /**
- * Pure, seeded helpers on a data split: hold-out, subsets, one-hot labels, shuffled mini-batches
- * and gathering a batch (spec §4: 5k of the 60k train images held out for selection; plain SGD
+ * Pure, seeded helpers on a data split: hold-out, subsets, shuffled mini-batch indices and
+ * copying examples out (spec §4: 5k of the 60k train images held out for selection; plain SGD
  * with batch 64). All randomness comes from `HostRng`, so the same seed gives the same split
  * on every platform. No I/O.
  */
 import { NinrError } from "../errors.ts";
 import { HostRng } from "../engine/hostRng.ts";
-import type { Split } from "./fashion.ts";
+import type { Split } from "./dataset.ts";
 
 /** Number of features per example (784 for Fashion-MNIST), derived from the split itself. */
 export function featureSize(split: Split): number {
@@ -67,22 +67,6 @@ export function subset(split: Split, n: number, seed: number): Split {
 }
 
 /**
- * One-hot encode labels: returns `[labels.length, classes]` row-major float32 with a single 1
- * per row (the softmax cross-entropy target, spec §4).
- */
-export function oneHot(labels: Uint8Array, classes = 10): Float32Array {
-  const out = new Float32Array(labels.length * classes);
-  for (let i = 0; i < labels.length; i++) {
-    const c = labels[i];
-    if (c >= classes) {
-      throw new NinrError(`label ${c} at index ${i} is outside 0..${classes - 1}; the labels do not match ${classes} classes`);
-    }
-    out[i * classes + c] = 1;
-  }
-  return out;
-}
-
-/**
  * One shuffled epoch of mini-batch index lists (spec §4: plain SGD, batch 64).
  * Draws a permutation of `0..n-1` from `rng` (advancing it, so successive epochs differ) and
  * cuts it into batches of `batchSize`. Choice: the last, partial batch (`n % batchSize`
@@ -101,8 +85,9 @@ export function batchIndices(n: number, batchSize: number, rng: HostRng): Int32A
 }
 
 /**
- * Gather the examples at `idx`: `x` is `[idx.length, d]` row-major float32 (d = 784 for
- * Fashion-MNIST), `y` the `[idx.length]` labels. Copies; the split is untouched.
+ * Copy the examples at `idx` (images and labels, in that order): `x` is `[idx.length, d]`
+ * row-major float32, `y` the `[idx.length]` labels. Batches for a model (one-hot targets, device
+ * arrays) come from `hostBatch` / `deviceBatch` in dataset.ts.
  */
 export function gather(split: Split, idx: Int32Array): { x: Float32Array; y: Uint8Array } {
   const d = featureSize(split);

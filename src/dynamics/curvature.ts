@@ -36,32 +36,36 @@
  * NIN-noisy cross-entropy. k = lr * lambda_noise assumes plain SGD (momentum moves the
  * thresholds; the spec's default is momentum 0).
  *
- * Two layers: `measureCurvature(cfg, params, images, labels)` for real runs (784-pixel images,
- * the run's architecture and noise), over the generic `makeCurvatureMeter(model)` that takes
- * any `NoiseModel` (layers, sites, sigma, noise kind, output loss) and device batches, so tests
- * can use tiny nets. Params are BORROWED (never consumed) everywhere here. No I/O, no logging.
+ * Two layers: `measureCurvature(cfg, info, params, state, split)` for real runs (any dataset
+ * and registered model, the run's NIN placement and noise), over the generic
+ * `makeCurvatureMeter(model)` that takes any `CurvatureModel` (a Network and an output loss)
+ * and device batches, so tests can use tiny nets. Params and state are BORROWED (never
+ * consumed) everywhere here. No I/O, no logging; time is read through `clock` (for the
+ * `seconds` and cost fields only).
  */
 import { numpy as np, random, tree } from "@jax-js/jax";
 import type { RunConfig } from "../config.ts";
+import { type Dataset, type Split, deviceBatch } from "../data/dataset.ts";
 import { NinrError } from "../errors.ts";
 import { mean, median } from "../stats.ts";
 import { HostRng } from "../engine/hostRng.ts";
+import { splitN } from "../engine/keys.ts";
+import { type EigenResult, lanczosTop, powerTop } from "../engine/lanczos.ts";
+import { treeMask } from "../engine/treeMath.ts";
+import type { ModelState, Params } from "../models/model.ts";
+import { buildNetwork } from "../models/network.ts";
+import { isNiw } from "../nin/sites.ts";
 import {
+  type CurvatureModel,
   type HvpFns,
   type HvpMethod,
   type NoiseModeAt,
-  type NoiseModel,
   type NoisyBatch,
   hessianOperator,
   makeHvpFns,
   noiseGnOperator,
   noisyLoss,
-} from "../engine/hvp.ts";
-import { treeMask } from "../engine/treeMath.ts";
-import { layersFor, ninLayerIndices } from "../models/arch.ts";
-import { type Params, isNiw, splitN } from "../models/network.ts";
-import { sampleEps } from "../nin/noise.ts";
-import { type EigenResult, lanczosTop, powerTop } from "./lanczos.ts";
+} from "./hvp.ts";
 
 export type CurvatureOptions = {
   /** Eigensolver (default "lanczos"; "power" for cross-checks). */
@@ -90,9 +94,11 @@ export type CurvatureOptions = {
   which?: { noise?: boolean; hessian?: boolean; niw?: boolean };
   /** Time one jitted gradient at the same batch, for the cost in gradient-equivalents (default true). */
   timeGradient?: boolean;
+  /** Milliseconds, for the timing fields (default performance.now). */
+  clock?: () => number;
 };
 
-type Resolved = Required<Omit<CurvatureOptions, "which" | "iters">> & { iters: number; which: { noise: boolean; hessian: boolean; niw: boolean } };
+type Resolved = Required<Omit<CurvatureOptions, "which" | "iters" | "clock">> & { iters: number; which: { noise: boolean; hessian: boolean; niw: boolean } };
 
 function resolve(opts: CurvatureOptions): Resolved {
   const method = opts.method ?? "lanczos";
@@ -157,21 +163,16 @@ export type CurvatureResult = {
   options: Resolved;
 };
 
-/** The generic model of a run config: its layers, NIN sites, sigma and noise; softmax CE. */
-export function noiseModelFor(cfg: RunConfig): NoiseModel {
-  const layers = layersFor(cfg);
-  return { layers, sites: ninLayerIndices(layers, cfg), sigma: cfg.sigma, noise: cfg.noise, loss: "softmax-ce" };
+/** The curvature model of a run config on data of shape `info`: its network; softmax CE. */
+export function curvatureModelFor(cfg: RunConfig, info: Pick<Dataset, "inputShape" | "classes">): CurvatureModel {
+  return { net: buildNetwork(cfg, info), loss: "softmax-ce" };
 }
 
-/** Fresh eps for every site, [B] each, in `dtype`. Consumes key. */
-export function drawNoise(model: NoiseModel, key: np.Array, batch: number, dtype: np.DType = np.float32): np.Array[] {
-  if (model.sites.length === 0) {
-    key.dispose();
-    return [];
-  }
-  const keys = splitN(key, model.sites.length);
-  return keys.map((k) => {
-    const e = sampleEps(k, batch, model.sigma, model.noise);
+/** Fresh eps for every NIN site of the network, in `dtype` (the same draws as training's `drawEps`). Consumes key. */
+export function drawNoise(model: CurvatureModel, key: np.Array, batch: number, dtype: np.DType = np.float32): np.Array[] {
+  const eps = model.net.drawEps(key, batch);
+  return model.net.sites.map((s) => {
+    const e = eps.get(s.name)!;
     return e.dtype === dtype ? e : e.astype(dtype);
   });
 }
@@ -189,10 +190,10 @@ export type CurvatureMeter = {
   /** The three numbers on one noisy batch. Borrows params and batch; consumes key. */
   batch(params: Params, batch: NoisyBatch, key: np.Array): Promise<BatchCurvature>;
   /**
-   * Average over data batches, each with fresh noise drawn from `seed`. Borrows params and data.
+   * Average over data batches, each with fresh noise drawn from `seed`. Borrows params, state and data.
    * @param lr learning rate for k (omit: k is null)
    */
-  measure(params: Params, data: { x: np.Array; y: np.Array }[], opts?: { lr?: number; seed?: number }): Promise<CurvatureResult>;
+  measure(params: Params, state: ModelState, data: { x: np.Array; y: np.Array }[], opts?: { lr?: number; seed?: number }): Promise<CurvatureResult>;
   /** Median of 3 warm jitted gradients at this batch (ms). Borrows params and batch. */
   gradMs(params: Params, batch: NoisyBatch): Promise<number>;
   dispose(): void;
@@ -202,15 +203,16 @@ export type CurvatureMeter = {
  * A reusable meter for one model (the jitted gradient and FD products compile once per batch
  * shape, so k(t) tracking during training pays compilation once).
  */
-export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {}): CurvatureMeter {
+export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions = {}): CurvatureMeter {
   const o = resolve(opts);
+  const clock = opts.clock ?? (() => performance.now());
   const loss = noisyLoss(model);
   const fns: HvpFns<NoisyBatch> = makeHvpFns(loss, { fdStep: o.fdStep });
   const top = (op: { apply(v: Params): Params }, like: Params, key: np.Array, mask?: (n: string) => boolean): Promise<EigenResult> =>
     (o.method === "lanczos" ? lanczosTop : powerTop)(op, like, key, { iters: o.iters, tol: o.tol, mask });
 
   async function batch(params: Params, b: NoisyBatch, key: np.Array): Promise<BatchCurvature> {
-    const t0 = performance.now();
+    const t0 = clock();
     const [kNoise, kHess, kNiw] = splitN(key, 3);
     const out: BatchCurvature = {
       lambda_noise: null,
@@ -229,7 +231,7 @@ export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {
       return r.value;
     };
     if (o.which.noise) {
-      if (model.sites.length === 0) out.lambda_noise = 0;
+      if (model.net.sites.length === 0) out.lambda_noise = 0;
       else {
         const op = noiseGnOperator(model, params, b, { at: o.at });
         try {
@@ -259,25 +261,25 @@ export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {
     }
     kHess.dispose();
     kNiw.dispose();
-    out.seconds = (performance.now() - t0) / 1000;
+    out.seconds = (clock() - t0) / 1000;
     return out;
   }
 
   async function gradMs(params: Params, b: NoisyBatch): Promise<number> {
     const run = async () => {
-      const t = performance.now();
+      const t = clock();
       const g = fns.grad(tree.ref(params), tree.ref(b));
       for (const a of Object.values(g)) await a.blockUntilReady();
       tree.dispose(g);
-      return performance.now() - t;
+      return clock() - t;
     };
     await run(); // compile
     return median([await run(), await run(), await run()]);
   }
 
-  async function measure(params: Params, data: { x: np.Array; y: np.Array }[], mo: { lr?: number; seed?: number } = {}): Promise<CurvatureResult> {
+  async function measure(params: Params, state: ModelState, data: { x: np.Array; y: np.Array }[], mo: { lr?: number; seed?: number } = {}): Promise<CurvatureResult> {
     if (data.length === 0) throw new NinrError("curvature: no batches to measure on");
-    const t0 = performance.now();
+    const t0 = clock();
     let gradTime = 0;
     let grad_ms: number | null = null;
     const keys = splitN(random.key(mo.seed ?? o.seed), data.length);
@@ -285,19 +287,19 @@ export function makeCurvatureMeter(model: NoiseModel, opts: CurvatureOptions = {
     for (let i = 0; i < data.length; i++) {
       const [epsKey, solveKey] = splitN(keys[i], 2);
       const B = data[i].x.shape[0];
-      const nb: NoisyBatch = { x: data[i].x.ref, y: data[i].y.ref, eps: drawNoise(model, epsKey, B, data[i].x.dtype) };
+      const nb: NoisyBatch = { x: data[i].x.ref, y: data[i].y.ref, eps: drawNoise(model, epsKey, B, data[i].x.dtype), state: tree.ref(state) };
       try {
         per.push(await batch(params, nb, solveKey));
         if (i === 0 && o.timeGradient) {
-          const tg = performance.now();
+          const tg = clock();
           grad_ms = await gradMs(params, nb);
-          gradTime = performance.now() - tg;
+          gradTime = clock() - tg;
         }
       } finally {
         tree.dispose(nb);
       }
     }
-    const seconds = (performance.now() - t0 - gradTime) / 1000;
+    const seconds = (clock() - t0 - gradTime) / 1000;
     const lambda_noise = meanOrNull(per.map((p) => p.lambda_noise));
     return {
       lambda_noise,
@@ -326,32 +328,38 @@ function niwBlockOperator(fns: HvpFns<NoisyBatch>, params: Params, b: NoisyBatch
   return { apply: (v: Params) => fns.hvp(tree.ref(params), tree.ref(b), v) };
 }
 
-/** The generic measurement: a meter for `model`, one `measure`, disposed. Borrows params and data. */
+/** The generic measurement: a meter for `model`, one `measure`, disposed. Borrows params, state and data. */
 export async function measureCurvatureModel(
-  model: NoiseModel,
+  model: CurvatureModel,
   params: Params,
+  state: ModelState,
   data: { x: np.Array; y: np.Array }[],
   opts: CurvatureOptions & { lr?: number } = {},
 ): Promise<CurvatureResult> {
   const meter = makeCurvatureMeter(model, opts);
   try {
-    return await meter.measure(params, data, { lr: opts.lr });
+    return await meter.measure(params, state, data, { lr: opts.lr });
   } finally {
     meter.dispose();
   }
 }
 
 /**
- * The spec-2 curvature of a run's model at `params`, on `batches` batches of `batchSize` images
- * drawn (without replacement where the data allow) from `images`/`labels` with HostRng(seed),
- * each with fresh NIN noise at cfg.sigma; k = cfg.lr * lambda_noise.
- * @param images [n * 784] float32 pixels in [0,1]; @param labels [n] in 0..9
- * Borrows params.
+ * The curvature (docs/method.md §2) of a run's network at `params`, on `batches` batches of
+ * `batchSize` samples drawn (without replacement where the data allow) from `split` with
+ * HostRng(seed), each with fresh NIN noise at cfg.sigma; k = cfg.lr * lambda_noise.
+ * Borrows params and state.
  */
-export async function measureCurvature(cfg: RunConfig, params: Params, images: Float32Array, labels: Uint8Array, opts: CurvatureOptions = {}): Promise<CurvatureResult> {
+export async function measureCurvature(
+  cfg: RunConfig,
+  info: Pick<Dataset, "inputShape" | "classes">,
+  params: Params,
+  state: ModelState,
+  split: Split,
+  opts: CurvatureOptions = {},
+): Promise<CurvatureResult> {
   const o = resolve(opts);
-  const n = labels.length;
-  if (images.length !== n * 784) throw new NinrError(`curvature: ${images.length} pixels for ${n} labels; expected ${n * 784} (28x28 images)`);
+  const n = split.n;
   if (n < o.batchSize) throw new NinrError(`curvature: batch size ${o.batchSize} is larger than the ${n} images given; pass batchSize <= ${n}`);
   const rng = new HostRng(o.seed);
   let perm = rng.permutation(n);
@@ -362,20 +370,11 @@ export async function measureCurvature(cfg: RunConfig, params: Params, images: F
       perm = rng.permutation(n);
       used = 0;
     }
-    const idx = perm.subarray(used, used + o.batchSize);
+    data.push(deviceBatch(info, split, perm.subarray(used, used + o.batchSize)));
     used += o.batchSize;
-    const x = new Float32Array(o.batchSize * 784);
-    const y = new Float32Array(o.batchSize * 10);
-    for (let r = 0; r < idx.length; r++) {
-      x.set(images.subarray(idx[r] * 784, idx[r] * 784 + 784), r * 784);
-      const c = labels[idx[r]];
-      if (c > 9) throw new NinrError(`curvature: label ${c} at index ${idx[r]} is outside 0..9`);
-      y[r * 10 + c] = 1;
-    }
-    data.push({ x: np.array(x).reshape([o.batchSize, 784]), y: np.array(y).reshape([o.batchSize, 10]) });
   }
   try {
-    return await measureCurvatureModel(noiseModelFor(cfg), params, data, { ...opts, lr: cfg.lr });
+    return await measureCurvatureModel(curvatureModelFor(cfg, info), params, state, data, { ...opts, lr: cfg.lr });
   } finally {
     for (const d of data) {
       d.x.dispose();
@@ -386,25 +385,27 @@ export async function measureCurvature(cfg: RunConfig, params: Params, images: F
 
 /**
  * k = eta * lambda_noise as a function of sigma at fixed params, the measurement `sigmaFor`
- * searches with (spec 2, practical recipe): each call measures lambda_noise alone on fresh
- * batches and noise (seeds seed0, seed0 + 1, ...). Borrows params, images and labels.
+ * searches with (docs/method.md §2, practical recipe): the i-th call measures lambda_noise alone
+ * on fresh batches and noise from the named stream `${stream}/${i}` of `seed`. Borrows params,
+ * state and split.
  */
 export function kOfSigma(
   cfg: RunConfig,
+  info: Pick<Dataset, "inputShape" | "classes">,
   params: Params,
-  images: Float32Array,
-  labels: Uint8Array,
-  budget: { batches: number; batchSize: number; iters: number; seed0?: number },
+  state: ModelState,
+  split: Split,
+  budget: { batches: number; batchSize: number; iters: number; seed: (i: number) => number },
 ): (sigma: number) => Promise<number> {
   let n = 0;
   return async (sigma) => {
-    const r = await measureCurvature({ ...cfg, sigma }, params, images, labels, {
+    const r = await measureCurvature({ ...cfg, sigma }, info, params, state, split, {
       batches: budget.batches,
       batchSize: budget.batchSize,
       iters: budget.iters,
       which: { noise: true, hessian: false, niw: false },
       timeGradient: false,
-      seed: (budget.seed0 ?? 0) + n++,
+      seed: budget.seed(n++),
     });
     return r.k ?? 0;
   };

@@ -9,7 +9,7 @@
  * Every tree in one call must have the same keys and shapes.
  */
 import { numpy as np, random } from "@jax-js/jax";
-import { splitN } from "../models/network.ts";
+import { splitN } from "./keys.ts";
 
 export type Tree = Record<string, np.Array>;
 

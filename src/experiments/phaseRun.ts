@@ -1,40 +1,36 @@
 /**
- * One point of the E1 phase diagram (spec 4): measure the curvature at initialization, predict
+ * One point of the E1 phase diagram (docs/method.md §4): measure the curvature at initialization, predict
  * the phase from k = eta * lambda_noise, train while tracing k(t) and a test-loss subset, then
- * classify the observed trajectory and fit decay times. Writes a run folder whose summary.json
- * (last) carries the phase record.
+ * classify the observed trajectory and fit decay times. Returns the run's record, whose summary
+ * carries the phase record.
  */
-import { numpy as np, tree } from "@jax-js/jax";
-import { join } from "node:path";
-import { type RunConfig, resolveConfig } from "../config.ts";
-import { loadDataset } from "../data/fashion.ts";
+import { resolveConfig, type RunConfig } from "../config.ts";
+import { deviceBatch, head } from "../data/dataset.ts";
 import { classifyTrajectory } from "../dynamics/classify.ts";
-import { makeCurvatureMeter, measureCurvature, noiseModelFor } from "../dynamics/curvature.ts";
+import { type CurvatureResult, curvatureModelFor, makeCurvatureMeter, measureCurvature } from "../dynamics/curvature.ts";
 import { logLinearDecayTime, predictedDecayTime, relaxationTime } from "../dynamics/fit.ts";
 import { predictPhase } from "../dynamics/predict.ts";
 import { HostRng } from "../engine/hostRng.ts";
-import { writeJsonAtomic } from "../io/atomic.ts";
-import type { Params } from "../models/network.ts";
-import { evaluate, oneHotHost } from "../train/evaluate.ts";
-import { type StepMetric, gatherImages, train } from "../train/loop.ts";
-import { prepareData, summarize, writeRunConfig, writeRunFolder } from "../train/run.ts";
+import type { ModelState, Params } from "../models/model.ts";
+import { evaluate } from "../train/evaluate.ts";
+import { type StepMetric, disposeResult, train } from "../train/loop.ts";
+import { checkDataLimits, prepareData } from "../train/prepare.ts";
 import { makeStepFns } from "../train/step.ts";
+import { type JobEnv, type RunRecord, configRecord, paramsRecord, summarize } from "./record.ts";
 
-export type PhaseJobArgs = {
+export type PhaseJobSpec = {
   config: Partial<RunConfig>;
   /** Steps after which k(t) and the test-loss subset are measured (0 = at initialization). */
   traceSteps: number[];
-  /** The initial measurement of all three curvature numbers. */
+  /** The initial measurement of all three curvature numbers (images per batch for this network). */
   initCurvature: { batches: number; batchSize: number; iters: number };
   /** The cheap lambda_noise estimate of the trace: one fixed batch, fresh noise each time. */
   traceCurvature: { batchSize: number; iters: number };
   /** Test images used for the test-loss trace. */
   testSubset: number;
-  /** Divergence ceiling of k for the prediction (spec 2: 4 linear, ~12 ReLU). */
+  /** Divergence ceiling of k for the prediction (docs/method.md §2: 4 linear, ~12 ReLU). */
   ceiling: number;
   saveParams?: boolean;
-  dataDir?: string;
-  allowSample?: boolean;
 };
 
 export type PhaseRecord = {
@@ -77,49 +73,44 @@ function smooth(y: number[], w: number): number[] {
   return out;
 }
 
-export async function runPhaseJob(a: PhaseJobArgs, dir: string): Promise<PhaseRecord> {
+export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunRecord> {
   const cfg = resolveConfig(a.config as Record<string, unknown>);
-  const ds = loadDataset({ dataDir: a.dataDir, allowSample: a.allowSample ?? false });
+  const ds = env.dataset(cfg.dataset);
+  checkDataLimits(ds, cfg);
   const data = prepareData(ds, cfg);
-  writeRunConfig(dir, cfg, ds);
-  writeJsonAtomic(join(dir, "job.json"), a);
   const steps = Math.floor(data.train.n / cfg.batch) * cfg.epochs;
 
   // Fixed batches for the trace: training images for k(t), a test subset for the test loss.
   const rng = new HostRng(cfg.seed + 7919);
   const kIdx = rng.permutation(data.train.n).slice(0, Math.min(a.traceCurvature.batchSize, data.train.n));
-  const kX = gatherImages(data.train.images, kIdx);
-  const kY = oneHotHost(Uint8Array.from(kIdx, (i) => data.train.labels[i]));
-  const nTest = Math.min(a.testSubset, data.test.n);
-  const testImages = data.test.images.subarray(0, nTest * 784);
-  const testLabels = data.test.labels.subarray(0, nTest);
+  const testSet = head(ds, data.test, a.testSubset);
 
-  const meter = makeCurvatureMeter(noiseModelFor(cfg), { iters: a.traceCurvature.iters, batches: 1, which: { noise: true, hessian: false, niw: false }, timeGradient: false });
-  const evalFns = makeStepFns({ ...cfg, evalNoise: false });
+  const meter = makeCurvatureMeter(curvatureModelFor(cfg, ds), { iters: a.traceCurvature.iters, batches: 1, which: { noise: true, hessian: false, niw: false }, timeGradient: false, clock: env.clock });
+  const evalFns = makeStepFns({ ...cfg, evalNoise: false }, ds);
   const traceSet = new Set(a.traceSteps);
   const trace: PhaseTrace = { t: [], k: [], test_loss: [], step: [], loss: [], coupling: [], niw_norm: [] };
-  let init: Awaited<ReturnType<typeof measureCurvature>> | null = null;
+  let init: CurvatureResult | null = null;
 
-  const measureTrace = async (t: number, params: Params) => {
-    const x = np.array(kX).reshape([kIdx.length, 784]);
-    const y = np.array(kY).reshape([kIdx.length, 10]);
-    const r = await meter.measure(params, [{ x, y }], { lr: cfg.lr, seed: cfg.seed * 100003 + t }); // borrows x, y
-    x.dispose();
-    y.dispose();
-    const tl = await evaluate(evalFns, params, testImages, testLabels);
+  const measureTrace = async (t: number, params: Params, state: ModelState) => {
+    const b = deviceBatch(ds, data.train, kIdx);
+    const r = await meter.measure(params, state, [b], { lr: cfg.lr, seed: cfg.seed * 100003 + t }); // borrows the batch
+    b.x.dispose();
+    b.y.dispose();
+    const tl = await evaluate(evalFns, params, state, ds, testSet);
     trace.t.push(t);
     trace.k.push(r.k ?? 0);
     trace.test_loss.push(tl.loss);
   };
 
-  const result = await train(cfg, data, {
-    onStart: async (params) => {
-      init = await measureCurvature(cfg, params, data.train.images, data.train.labels, { ...a.initCurvature, seed: cfg.seed });
-      if (traceSet.has(0)) await measureTrace(0, params);
+  const result = await train(cfg, ds, data, {
+    clock: env.clock,
+    onStart: async (params, state) => {
+      init = await measureCurvature(cfg, ds, params, state, data.train, { ...a.initCurvature, seed: cfg.seed, clock: env.clock });
+      if (traceSet.has(0)) await measureTrace(0, params, state);
     },
-    onStep: async (step, params) => {
+    onStep: async (step, params, state) => {
       // `step` is 0-based; after it, step + 1 updates have been made.
-      if (traceSet.has(step + 1)) await measureTrace(step + 1, params);
+      if (traceSet.has(step + 1)) await measureTrace(step + 1, params, state);
     },
   });
   meter.dispose();
@@ -174,9 +165,8 @@ export async function runPhaseJob(a: PhaseJobArgs, dir: string): Promise<PhaseRe
     clean_test_acc: result.test.acc,
     diverged: result.diverged,
   };
-  const summary = { ...summarize(result, ds, cfg.epochs), phase: record };
-  await writeRunFolder(dir, cfg, result, summary, { saveParams: a.saveParams ?? false, files: { "trace.json": trace, "curvature.json": ini } });
-  tree.dispose(result.params);
-  result.fns.dispose();
-  return record;
+  const summary = { ...summarize(result, ds, cfg.epochs, env.runtime), phase: record };
+  const params = a.saveParams ? await paramsRecord(cfg, result.params, result.state) : undefined;
+  disposeResult(result);
+  return { config: configRecord(cfg, ds), metrics: result.metrics, files: { "job.json": a, "trace.json": trace, "curvature.json": ini }, params, summary };
 }

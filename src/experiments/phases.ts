@@ -1,16 +1,20 @@
 /**
- * E1, the phase diagram (spec 4): a log grid of sigma (optionally of eta too), per model and
+ * E1, the phase diagram (docs/method.md §4): a log grid of sigma (optionally of eta too), per model and
  * seed, each point a `phase` job (src/experiments/phaseRun.ts). Presets are data.
  */
-import type { RunConfig } from "../config.ts";
+import { resolveConfig } from "../config.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { type CurvatureBudget, CURVATURE_BUDGETS, budgetBatchSize } from "../dynamics/budgets.ts";
+import { K_CEILING_RELU } from "../dynamics/predict.ts";
 import { NinrError } from "../errors.ts";
-import type { Job } from "../sweep/spec.ts";
-import type { PhaseJobArgs } from "./phaseRun.ts";
+import { buildNetwork } from "../models/network.ts";
+import { type Job, makeJob } from "./jobs.ts";
+import type { PhaseJobSpec } from "./phaseRun.ts";
 
 export type PhasesPreset = {
   name: string;
-  models: RunConfig["model"][];
-  nin: RunConfig["nin"];
+  models: string[];
+  nin: string;
   /** sigma grid: 10^lo .. 10^hi with `perDecade` points a decade (spec: about 3). */
   sigmaDecades: [number, number];
   perDecade: number;
@@ -20,8 +24,8 @@ export type PhasesPreset = {
   /** Training images (0 = the whole fit split). */
   trainSize: number;
   batch: number;
-  initCurvature: PhaseJobArgs["initCurvature"];
-  traceCurvature: PhaseJobArgs["traceCurvature"];
+  initCurvature: CurvatureBudget;
+  traceCurvature: CurvatureBudget;
   testSubset: number;
   ceiling: number;
 };
@@ -32,10 +36,10 @@ const common = {
   perDecade: 3,
   lrs: [0.01],
   batch: 64,
-  initCurvature: { batches: 2, batchSize: 256, iters: 15 },
-  traceCurvature: { batchSize: 128, iters: 8 },
+  initCurvature: CURVATURE_BUDGETS.phaseInit,
+  traceCurvature: CURVATURE_BUDGETS.phaseTrace,
   testSubset: 1000,
-  ceiling: 12,
+  ceiling: K_CEILING_RELU,
 };
 
 export const PHASES_PRESETS: Record<string, PhasesPreset> = {
@@ -49,8 +53,8 @@ export const PHASES_PRESETS: Record<string, PhasesPreset> = {
     seeds: [0],
     epochs: 1,
     trainSize: 640,
-    initCurvature: { batches: 1, batchSize: 64, iters: 5 },
-    traceCurvature: { batchSize: 64, iters: 4 },
+    initCurvature: CURVATURE_BUDGETS.smokeInit,
+    traceCurvature: CURVATURE_BUDGETS.smokeTrace,
     testSubset: 200,
   },
   /** The full grid: MLP and CNN, 5 seeds, 2 epochs on the whole fit split. Hours. */
@@ -71,27 +75,30 @@ export function traceSteps(totalSteps: number): number[] {
   return t;
 }
 
-export function phaseJobs(p: PhasesPreset, opts: { dataDir?: string; allowSample?: boolean; fitSize: number; sigmas?: number[] }): Job[] {
+/** The phase jobs of a preset on a dataset (`fitSize`: its training images after the holdout). */
+export function phaseJobs(p: PhasesPreset, info: Pick<Dataset, "inputShape" | "classes">, opts: { fitSize: number; sigmas?: number[] }): Job<"phase">[] {
   const sigmas = opts.sigmas ?? logGrid(p.sigmaDecades[0], p.sigmaDecades[1], p.perDecade);
   if (sigmas.length === 0) throw new NinrError("phases: the sigma grid is empty");
   const nTrain = p.trainSize > 0 ? Math.min(p.trainSize, opts.fitSize) : opts.fitSize;
   const steps = Math.floor(nTrain / p.batch) * p.epochs;
-  const jobs: Job[] = [];
-  for (const model of p.models)
+  const jobs: Job<"phase">[] = [];
+  for (const model of p.models) {
+    const net = buildNetwork(resolveConfig({ model, nin: p.nin }), info);
+    const ic = p.initCurvature;
+    const tc = p.traceCurvature;
     for (const lr of p.lrs)
       for (const sigma of sigmas)
         for (const seed of p.seeds) {
-          const args: PhaseJobArgs = {
+          const spec: PhaseJobSpec = {
             config: { model, nin: p.nin, sigma, lr, seed, epochs: p.epochs, batch: p.batch, trainSize: p.trainSize > 0 ? nTrain : 0 },
             traceSteps: traceSteps(steps),
-            initCurvature: p.initCurvature,
-            traceCurvature: p.traceCurvature,
+            initCurvature: { batches: ic.batches, batchSize: budgetBatchSize(ic, net), iters: ic.iters },
+            traceCurvature: { batchSize: budgetBatchSize(tc, net), iters: tc.iters },
             testSubset: p.testSubset,
             ceiling: p.ceiling,
-            dataDir: opts.dataDir,
-            allowSample: opts.allowSample,
           };
-          jobs.push({ kind: "phase", args: args as unknown as Record<string, unknown> });
+          jobs.push(makeJob("phase", spec));
         }
+  }
   return jobs;
 }

@@ -1,19 +1,13 @@
 /**
- * E3 robustness (spec 4): accuracy of trained models on the clean test set, on the additive
+ * E3 robustness (docs/method.md §4): accuracy of trained models on the clean test set, on the additive
  * Gaussian grid (unclipped and clipped) and on every corruption x severity of the suite in
  * src/corrupt/. Each corrupted test set is made once and shared by every model evaluated with it.
  */
-import { numpy as np, tree } from "@jax-js/jax";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { type RunConfig, resolveConfig } from "../config.ts";
 import { CORRUPTION_NAMES, GAUSSIAN_GRID, GAUSSIAN_GRID_MODES, SEVERITIES, additiveGaussian, corrupt } from "../corrupt/index.ts";
-import { NinrError } from "../errors.ts";
-import { DENSE_LAYOUT, type HostTensor, decodeSafetensors } from "../io/safetensors.ts";
-import { paramShapes } from "../models/arch.ts";
-import { type Params, isWeight } from "../models/network.ts";
+import { type Dataset, type Split, imageShape } from "../data/dataset.ts";
+import type { ModelState, Params } from "../models/model.ts";
 import { evaluate } from "../train/evaluate.ts";
-import { type StepFns, makeStepFns } from "../train/step.ts";
+import type { StepFns } from "../train/step.ts";
 
 export type Condition = { condition: string; family: "clean" | "gaussian" | "corruption"; level: number; mode?: string };
 export type ConditionResult = Condition & { acc: number; loss: number };
@@ -26,11 +20,11 @@ export function allConditions(opts: { gaussianModes?: readonly string[]; severit
   return out;
 }
 
-/** The corrupted test images of one condition (pure; seeded). */
-export function conditionImages(images: Float32Array, c: Condition, seed: number): Float32Array {
+/** The corrupted test images of one condition (pure; seeded). Spatial corruptions need image data. */
+export function conditionImages(info: Pick<Dataset, "inputShape" | "name">, images: Float32Array, c: Condition, seed: number): Float32Array {
   if (c.family === "clean") return images;
   if (c.family === "gaussian") return additiveGaussian(images, c.level, c.mode as "clipped" | "unclipped", seed);
-  return corrupt(images, c.condition, c.level, seed);
+  return corrupt(images, imageShape(info), c.condition, c.level, seed);
 }
 
 /** A seed fixed by the condition itself (FNV-1a of its name and level), not by list order. */
@@ -38,51 +32,6 @@ export function conditionSeed(c: Condition, seed: number): number {
   let h = 0x811c9dc5;
   for (const ch of `${c.condition}:${c.level}:${seed}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   return h;
-}
-
-export type LoadedRun = { dir: string; cfg: RunConfig; params: Params; fns: StepFns };
-
-/** Load a run folder written by `ninr train` (config.json + params.safetensors) onto the device. */
-export function loadRun(dir: string): LoadedRun {
-  const cfgPath = join(dir, "config.json");
-  const pPath = join(dir, "params.safetensors");
-  if (!existsSync(cfgPath)) throw new NinrError(`${dir} is not a run folder: config.json is missing (make one with 'ninr train --out ${dir}')`);
-  if (!existsSync(pPath)) throw new NinrError(`${dir} has no params.safetensors; the run did not finish or was written without parameters`);
-  const raw = JSON.parse(readFileSync(cfgPath, "utf8"));
-  delete raw.data_source;
-  delete raw.data_dir;
-  const cfg = resolveConfig(raw);
-  const { tensors, metadata } = decodeSafetensors(readFileSync(pPath), pPath);
-  // Files written before dense weights were stored [n_out, n_in] have no dense_layout key.
-  const layout = metadata.dense_layout;
-  if (layout !== undefined && layout !== DENSE_LAYOUT) throw new NinrError(`${pPath}: unknown dense_layout '${layout}' (this version reads '${DENSE_LAYOUT}' and files without the key)`);
-  const expected = paramShapes(cfg);
-  const host: Record<string, HostTensor> = {};
-  for (const [k, t0] of Object.entries(tensors)) {
-    const t = layout === undefined && isWeight(k) && t0.shape.length === 2 ? transposeHost(t0) : t0;
-    const want = expected[k];
-    if (!want) throw new NinrError(`${pPath}: unexpected parameter '${k}' for a ${cfg.model} with nin=${cfg.nin} (config.json and params.safetensors do not belong together)`);
-    if (want.join(",") !== t.shape.join(",")) throw new NinrError(`${pPath}: '${k}' has shape [${t.shape}], the config's network needs [${want}]`);
-    host[k] = t;
-  }
-  const missing = Object.keys(expected).filter((k) => !(k in host));
-  if (missing.length) throw new NinrError(`${pPath}: missing parameters ${missing.join(", ")}`);
-  const params: Params = {};
-  for (const [k, t] of Object.entries(host)) params[k] = np.array(t.data).reshape(t.shape);
-  return { dir, cfg, params, fns: makeStepFns(cfg) };
-}
-
-/** [a, b] -> [b, a] on the host. */
-function transposeHost(t: HostTensor): HostTensor {
-  const [a, b] = t.shape;
-  const data = new Float32Array(a * b);
-  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) data[j * a + i] = t.data[i * b + j];
-  return { shape: [b, a], data };
-}
-
-export function disposeRun(r: LoadedRun): void {
-  tree.dispose(r.params);
-  r.fns.dispose();
 }
 
 export type RobustnessSummary = {
@@ -130,19 +79,20 @@ export function summarizeRobustness(rows: ConditionResult[], baseline?: { name: 
 
 /**
  * Evaluate several models on every condition; each corrupted test set is built once.
- * Borrows the models' params. `onCondition` reports progress.
+ * Borrows the models' params and state. `onCondition` reports progress.
  */
 export async function evaluateConditions(
-  models: { fns: StepFns; params: Params }[],
-  test: { images: Float32Array; labels: Uint8Array },
+  models: { fns: StepFns; params: Params; state: ModelState }[],
+  info: Pick<Dataset, "inputShape" | "classes" | "name">,
+  test: Split,
   conditions: Condition[],
   opts: { seed?: number; onCondition?: (done: number, total: number, c: Condition) => void } = {},
 ): Promise<ConditionResult[][]> {
   const out: ConditionResult[][] = models.map(() => []);
   for (const [i, c] of conditions.entries()) {
-    const images = conditionImages(test.images, c, conditionSeed(c, opts.seed ?? 0));
+    const images = conditionImages(info, test.images, c, conditionSeed(c, opts.seed ?? 0));
     for (const [m, model] of models.entries()) {
-      const r = await evaluate(model.fns, model.params, images, test.labels);
+      const r = await evaluate(model.fns, model.params, model.state, info, { images, labels: test.labels, n: test.n });
       out[m].push({ ...c, acc: r.acc, loss: r.loss });
     }
     opts.onCondition?.(i + 1, conditions.length, c);

@@ -27,7 +27,7 @@ export function encodeSafetensors(tensors: Record<string, HostTensor>, metadata:
     offset += 4 * n;
   }
   let json = JSON.stringify(header);
-  while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += " ";
+  while ((8 + new TextEncoder().encode(json).length) % 8 !== 0) json += " ";
   const hbytes = new TextEncoder().encode(json);
   const out = new Uint8Array(8 + hbytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(hbytes.length), true);

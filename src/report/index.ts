@@ -1,6 +1,5 @@
-/** Reporting layer: chart specs, headless rendering, tables and the HTML report page. */
+/** Reporting layer: chart specs, tables and the HTML report page. */
 export * from "./charts.ts";
 export * from "./html.ts";
-export * from "./render.ts";
 export * from "./tables.ts";
 export { CHART_CONFIG, CHART_HEIGHT, CHART_WIDTH, FONT_FAMILY, FONT_STACK, PHASE_COLORS } from "./theme.ts";

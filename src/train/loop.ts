@@ -3,20 +3,27 @@
  * divergence as a result (spec 2: NaN/inf or loss above `divergeLoss` stops the run and marks
  * it diverged; it never throws).
  *
- * Randomness: the jax-js key tree starts at `random.key(cfg.seed)` (init, training noise, eval
- * noise); batch order comes from `HostRng(cfg.seed)`. Same config + data -> same numbers.
- * The loop does no file I/O; it reports through `hooks` and returns everything.
+ * Randomness: the jax-js key tree starts at `random.key(cfg.seed)`, split by position into the
+ * streams "init", "train" (NIN noise, dropout, CDT: one key per epoch, one per step) and "eval"
+ * (eval-time noise); batch order comes from `HostRng(cfg.seed)`, and the probe batch from its
+ * first fork. Same config + data -> same numbers.
+ * The loop does no I/O: it reports through `hooks`, reads time only through `clock` (for the
+ * `seconds` fields), and returns everything.
  */
 import { numpy as np, random, tree } from "@jax-js/jax";
 import type { RunConfig } from "../config.ts";
+import { deviceBatch } from "../data/dataset.ts";
+import { batchIndices } from "../data/split.ts";
 import { NinrError } from "../errors.ts";
 import { HostRng } from "../engine/hostRng.ts";
-import { type Params, initNetwork, splitN } from "../models/network.ts";
+import { splitN } from "../engine/keys.ts";
+import type { ModelState, Params } from "../models/model.ts";
+import { buildNetwork } from "../models/network.ts";
 import { type EvalResult, evaluate } from "./evaluate.ts";
-import { type StepFns, makeStepFns } from "./step.ts";
+import type { TrainData } from "./prepare.ts";
+import { type StepData, type StepFns, makeStepFns } from "./step.ts";
 
-export type Split = { images: Float32Array; labels: Uint8Array; n: number };
-export type TrainData = { train: Split; test: Split; holdout?: Split };
+export type { TrainData };
 
 /** Per step, first epoch only (every `stepLogEvery` steps). Loss/acc are the noisy batch's. */
 export type StepMetric = { kind: "step"; step: number; epoch: number; loss: number; acc: number; niw_norm: number[]; coupling: number[] };
@@ -38,17 +45,21 @@ export type EpochMetric = {
 export type Metric = StepMetric | EpochMetric;
 
 export type TrainHooks = {
-  /** Called once with the initial parameters, before the first step (e.g. curvature at init). */
-  onStart?: (params: Params) => Promise<void> | void;
+  /** Called once with the initial parameters and state, before the first step (e.g. curvature at init). */
+  onStart?: (params: Params, state: ModelState) => Promise<void> | void;
   onMetric?: (m: Metric) => void;
   onProgress?: (done: number, total: number, loss: number) => void;
   /** Extra per-step work (e.g. a curvature trace); called after each logged step. */
-  onStep?: (step: number, params: Params) => Promise<void> | void;
+  onStep?: (step: number, params: Params, state: ModelState) => Promise<void> | void;
+  /** Milliseconds for the `seconds` fields (default performance.now). */
+  clock?: () => number;
 };
 
 export type TrainResult = {
   /** Final parameters on the device; the caller owns them (tree.dispose when done). */
   params: Params;
+  /** Final model state (BatchNorm statistics; {} for stateless models); the caller owns it. */
+  state: ModelState;
   fns: StepFns;
   metrics: Metric[];
   diverged: boolean;
@@ -69,30 +80,36 @@ const PROBE_SIZE = 32; // an RMS over 32 images is a steady trend estimate at a 
  * The parameters a run starts from: the same key derivation as `train`, so a measurement made
  * on them (curvature at initialization, sigma selection) describes the run's actual start.
  */
-export function initialParams(cfg: RunConfig): Params {
+export function initialParams(cfg: RunConfig, info: StepData): { params: Params; state: ModelState } {
   const [initKey, trainKey, evalKey] = splitN(random.key(cfg.seed), 3);
   trainKey.dispose();
   evalKey.dispose();
-  return initNetwork(initKey, cfg);
+  return buildNetwork(cfg, info).init(initKey);
 }
 
-export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks = {}): Promise<TrainResult> {
-  const t0 = performance.now();
+/**
+ * Train per `cfg` on `data`, whose samples have the shape in `info`.
+ */
+export async function train(cfg: RunConfig, info: StepData, data: TrainData, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const clock = hooks.clock ?? (() => performance.now());
+  const t0 = clock();
   const { train: tr } = data;
   if (tr.n < cfg.batch) throw new NinrError(`batch ${cfg.batch} is larger than the ${tr.n} training images; use --batch <= ${tr.n}`);
-  const fns = makeStepFns(cfg);
+  const fns = makeStepFns(cfg, info);
   const [initKey, trainKey, evalKey] = splitN(random.key(cfg.seed), 3);
-  let params = initNetwork(initKey, cfg);
+  let { params, state } = fns.net.init(initKey);
   let opt = fns.init(params);
   const rng = new HostRng(cfg.seed);
   const stepsPerEpoch = Math.floor(tr.n / cfg.batch); // the last partial batch is dropped: one jitted shape
   const total = stepsPerEpoch * cfg.epochs;
   const probeIdx = rng.fork().permutation(tr.n).slice(0, Math.min(PROBE_SIZE, tr.n));
-  const probeX = np.array(gatherImages(tr.images, probeIdx)).reshape([probeIdx.length, 784]);
+  const probeBatch = deviceBatch(info, tr, probeIdx);
+  const probeX = probeBatch.x;
+  probeBatch.y.dispose();
   const epochKeys = splitN(trainKey, cfg.epochs);
   const evalSeed = (await evalKey.data())[1];
 
-  if (hooks.onStart) await hooks.onStart(params);
+  if (hooks.onStart) await hooks.onStart(params, state);
   const metrics: Metric[] = [];
   const emit = (m: Metric) => {
     metrics.push(m);
@@ -109,20 +126,21 @@ export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks =
   let finalTrainLoss = NaN;
   let step = 0;
   for (let epoch = 0; epoch < cfg.epochs && !diverged; epoch++) {
-    const perm = rng.permutation(tr.n);
+    // Full batches only (the last partial one is dropped: one jitted shape).
+    const batches = batchIndices(tr.n, cfg.batch, rng).slice(0, stepsPerEpoch);
     const stepKeys = random.split(epochKeys[epoch], stepsPerEpoch);
     let lossSum = 0;
     let correctSum = 0;
     let seen = 0;
     for (let s = 0; s < stepsPerEpoch && !diverged; s++) {
-      const idx = perm.subarray(s * cfg.batch, (s + 1) * cfg.batch);
-      const x = np.array(gatherImages(tr.images, idx)).reshape([cfg.batch, 784]);
-      const y = np.array(gatherOneHot(tr.labels, idx)).reshape([cfg.batch, 10]);
-      const [p2, o2, lossArr, correctArr] = fns.trainStep(params, opt, x, y, stepKeys.ref.slice(s));
+      const idx = batches[s];
+      const { x, y } = deviceBatch(info, tr, idx);
+      const [p2, s2, o2, lossArr, correctArr] = fns.trainStep(params, state, opt, x, y, stepKeys.ref.slice(s));
       params = p2;
+      state = s2;
       opt = o2;
       const logged = epoch === 0 && s % cfg.stepLogEvery === 0;
-      const probeArr = logged ? fns.probe(tree.ref(params), probeX.ref) : null;
+      const probeArr = logged ? fns.probe(tree.ref(params), tree.ref(state), probeX.ref) : null;
       // Read every step back at once: jax-js runs a dispatched program lazily and keeps its
       // buffers until its outputs are read (~160 MB per unread CNN step; 25 queued steps
       // overflowed the 4 GiB Wasm memory). The work happens at the read either way here.
@@ -139,13 +157,13 @@ export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks =
       finalTrainLoss = loss;
       if (probe) emit({ kind: "step", step, epoch, loss, acc: correct / cfg.batch, niw_norm: probe.niw, coupling: probe.coupling });
       hooks.onProgress?.(step + 1, total, loss);
-      if (logged && hooks.onStep) await hooks.onStep(step, params);
+      if (logged && hooks.onStep) await hooks.onStep(step, params, state);
       step++;
     }
     stepKeys.dispose();
-    const test = await evaluate(fns, params, data.test.images, data.test.labels, { seed: evalSeed });
-    const hold = data.holdout ? await evaluate(fns, params, data.holdout.images, data.holdout.labels, { seed: evalSeed }) : null;
-    const pr = await readProbe(fns.probe(tree.ref(params), probeX.ref));
+    const test = await evaluate(fns, params, state, info, data.test, { seed: evalSeed });
+    const hold = data.holdout ? await evaluate(fns, params, state, info, data.holdout, { seed: evalSeed }) : null;
+    const pr = await readProbe(fns.probe(tree.ref(params), tree.ref(state), probeX.ref));
     emit({
       kind: "epoch",
       epoch,
@@ -158,7 +176,7 @@ export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks =
       holdout_acc: hold?.acc ?? null,
       niw_norm: pr.niw,
       coupling: pr.coupling,
-      seconds: (performance.now() - t0) / 1000,
+      seconds: (clock() - t0) / 1000,
     });
   }
   for (let e = 0; e < cfg.epochs; e++) if (epochKeys[e].refCount > 0) epochKeys[e].dispose();
@@ -170,6 +188,7 @@ export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks =
   const holdout = data.holdout && last.holdout_acc !== null ? { loss: last.holdout_loss!, acc: last.holdout_acc, n: data.holdout.n } : null;
   return {
     params,
+    state,
     fns,
     metrics,
     diverged,
@@ -180,20 +199,13 @@ export async function train(cfg: RunConfig, data: TrainData, hooks: TrainHooks =
     holdout,
     niwNorm: last.niw_norm,
     coupling: last.coupling,
-    seconds: (performance.now() - t0) / 1000,
+    seconds: (clock() - t0) / 1000,
   };
 }
 
-/** Copy the rows `idx` of an [n, 784] image array into a fresh [idx.length * 784] array. */
-export function gatherImages(images: Float32Array, idx: Int32Array): Float32Array {
-  const out = new Float32Array(idx.length * 784);
-  for (let i = 0; i < idx.length; i++) out.set(images.subarray(idx[i] * 784, idx[i] * 784 + 784), i * 784);
-  return out;
+/** Release a result's device memory (parameters, state, compiled functions). */
+export function disposeResult(r: TrainResult): void {
+  tree.dispose(r.params);
+  tree.dispose(r.state);
+  r.fns.dispose();
 }
-
-function gatherOneHot(labels: Uint8Array, idx: Int32Array): Float32Array {
-  const out = new Float32Array(idx.length * 10);
-  for (let i = 0; i < idx.length; i++) out[i * 10 + labels[idx[i]]] = 1;
-  return out;
-}
-

@@ -5,7 +5,7 @@
  * jit-friendly, and consume their array arguments (jax-js ownership).
  */
 import { numpy as np, tree } from "@jax-js/jax";
-import type { Params } from "../models/network.ts";
+import type { Params } from "../models/model.ts";
 
 export type OptState = Record<string, Params>;
 

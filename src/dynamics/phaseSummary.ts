@@ -1,0 +1,78 @@
+/**
+ * The phase record of a NINR training run (docs/method.md §2): k = eta * lambda_noise at the
+ * start and at the end, the phase predicted from k at initialization, and the phase the
+ * trajectory classifier reads from those two points. (The E1 phase jobs trace k(t) densely;
+ * this is the cheap two-point version every `ninr train` summary carries.)
+ */
+import type { RunConfig } from "../config.ts";
+import type { Dataset, Split } from "../data/dataset.ts";
+import type { ModelState, Params } from "../models/model.ts";
+import { buildNetwork } from "../models/network.ts";
+import { budgetBatchSize, CURVATURE_BUDGETS } from "./budgets.ts";
+import { classifyTrajectory } from "./classify.ts";
+import { type CurvatureResult, measureCurvature } from "./curvature.ts";
+import { predictPhase } from "./predict.ts";
+
+export type PhaseSummary = {
+  k_init: number;
+  k_final: number | null;
+  lambda_noise_init: number;
+  lambda_niw_init: number | null;
+  predicted_phase: string;
+  observed_phase: string;
+  phase_reason: string;
+  curvature_seconds: number;
+};
+
+/** The two measurements' budget: docs/method.md §7, src/dynamics/budgets.ts. */
+function budget(cfg: RunConfig, info: Pick<Dataset, "inputShape" | "classes">) {
+  const b = CURVATURE_BUDGETS.train;
+  return { batches: b.batches, batchSize: budgetBatchSize(b, buildNetwork(cfg, info)), iters: b.iters };
+}
+
+/** k and lambda_niw at initialization (the run's start). Borrows params and state. */
+export function measureStart(cfg: RunConfig, info: Pick<Dataset, "inputShape" | "classes">, params: Params, state: ModelState, split: Split, clock?: () => number): Promise<CurvatureResult> {
+  return measureCurvature(cfg, info, params, state, split, { ...budget(cfg, info), seed: cfg.seed, which: { noise: true, niw: true, hessian: false }, timeGradient: false, clock });
+}
+
+/**
+ * The phase record from the start measurement and the finished run (k at the end is measured
+ * here unless the run diverged). Borrows params and state.
+ */
+export async function phaseSummary(
+  cfg: RunConfig,
+  info: Pick<Dataset, "inputShape" | "classes">,
+  split: Split,
+  end: { params: Params; state: ModelState; steps: number; diverged: boolean; finalTrainLoss: number; finalAcc: number },
+  init: CurvatureResult,
+  clock: () => number = () => performance.now(),
+): Promise<PhaseSummary> {
+  const t0 = clock();
+  const kInit = init.k ?? 0;
+  let kFinal: number | null = null;
+  if (!end.diverged) {
+    const r = await measureCurvature(cfg, info, end.params, end.state, split, { ...budget(cfg, info), seed: END_SEED(cfg.seed), which: { noise: true, niw: false, hessian: false }, timeGradient: false, clock });
+    kFinal = r.k;
+  }
+  const obs = classifyTrajectory({
+    kSteps: kFinal === null ? [0] : [0, end.steps],
+    k: kFinal === null ? [kInit] : [kInit, kFinal],
+    steps: end.steps,
+    diverged: end.diverged,
+    maxLoss: end.diverged ? Infinity : end.finalTrainLoss,
+    finalTrainAcc: end.finalAcc,
+  });
+  return {
+    k_init: kInit,
+    k_final: kFinal,
+    lambda_noise_init: init.lambda_noise ?? 0,
+    lambda_niw_init: init.lambda_niw,
+    predicted_phase: predictPhase({ k: kInit, steps: end.steps }),
+    observed_phase: obs.phase,
+    phase_reason: obs.reason,
+    curvature_seconds: init.seconds + (clock() - t0) / 1000,
+  };
+}
+
+/** Seed of the end-of-run measurement's batches and noise. */
+const END_SEED = (seed: number) => seed + 1;

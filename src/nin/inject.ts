@@ -1,0 +1,27 @@
+/**
+ * The injection itself (docs/method.md §1): a site's representation h gets theta * eps added.
+ *   scalar noise, eps [B]:        fcNINR h [B, n] + eps[:, None] * theta[None, :]
+ *                                 cNINR  h [B, H, W, C] + eps[:, None, None, None] * theta as [H, W, C]
+ *   field noise, eps [B, ...S]:   h + eps * theta (elementwise; structured noise, one value per
+ *                                 unit or pixel of the representation)
+ * With eps = 0 (or no NIN) the network computes exactly the plain model.
+ */
+import type { numpy as np } from "@jax-js/jax";
+import type { NinSite } from "./sites.ts";
+
+/** theta laid out like the representation: [n] -> [1, n]; [C,H,W] -> [1, H, W, C]; [H,W] -> [1, H, W, 1]. Consumes theta. */
+function thetaAsRepresentation(site: NinSite, theta: np.Array): np.Array {
+  if (site.kind === "fc") return theta.reshape([1, site.shape[0]]);
+  const t = theta.ndim === 3 ? theta.transpose([1, 2, 0]) : theta.reshape([site.shape[0], site.shape[1], 1]);
+  return t.reshape([1, ...t.shape]);
+}
+
+/** h + theta * eps at one site. Consumes h, theta and eps. */
+export function inject(site: NinSite, h: np.Array, theta: np.Array, eps: np.Array): np.Array {
+  const B = h.shape[0];
+  if (eps.ndim === 1) {
+    const e = eps.reshape(site.kind === "fc" ? [B, 1] : [B, 1, 1, 1]);
+    return h.add(e.mul(thetaAsRepresentation(site, theta)));
+  }
+  return h.add(eps.mul(thetaAsRepresentation(site, theta)));
+}

@@ -1,0 +1,66 @@
+/**
+ * `ninr phases`: the E1 phase diagram. Expands a preset into phase jobs, runs them over worker
+ * processes (resumable: finished points are never redone), and writes phases.json, phases.csv,
+ * plots and report.html into --out.
+ */
+import { type Command, Option } from "commander";
+import { NinrError } from "../../errors.ts";
+import { PHASES_PRESETS, phaseJobs } from "../../experiments/phases.ts";
+import { modelNames } from "../../models/registry.ts";
+import { fitSize } from "../../train/prepare.ts";
+import { writeJsonAtomic } from "../atomic.ts";
+import { loadDataset } from "../data/fashionFiles.ts";
+import { LocalExecutor } from "../executors/local.ts";
+import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
+import { num, numList, oneOf } from "./flags.ts";
+import { join } from "node:path";
+
+export function registerPhases(program: Command): void {
+  program
+    .command("phases")
+    .description("sweep sigma on a log grid and map the NINR phases (decoupled, decay, catapult, divergent)")
+    .addOption(new Option("--preset <name>", "quick (1 seed, MLP, ~10 min) | paper (MLP+CNN, 5 seeds, hours)").default("quick").argParser(oneOf("--preset", Object.keys(PHASES_PRESETS))))
+    .requiredOption("--out <dir>", "output folder (runs/, phases.json, phases.csv, plots, report.html)")
+    .addOption(new Option("--sigmas <list>", "override the sigma grid, e.g. 1,10,100").argParser(numList("--sigmas", num("--sigmas", { min: 0, minExclusive: true }))))
+    .addOption(new Option("--lrs <list>", "override the learning rates (a second knob)").argParser(numList("--lrs", num("--lrs", { min: 0, minExclusive: true }))))
+    .addOption(new Option("--seeds <n>", "number of seeds").argParser(num("--seeds", { min: 1, integer: true })))
+    .addOption(new Option("--models <list>", "mlp,cnn").argParser((raw: string) => raw.split(",").map((m) => oneOf("--models", modelNames())(m.trim()))))
+    .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, integer: true })))
+    .option("--data <dir>", "folder with the Fashion-MNIST IDX files")
+    .option("--allow-sample", "fall back to the bundled sample when the full data is absent")
+    .option("--json", "print the summary as JSON on stdout")
+    .action(async (opts) => {
+      const base = PHASES_PRESETS[opts.preset];
+      const preset = {
+        ...base,
+        models: opts.models ?? base.models,
+        lrs: opts.lrs ?? base.lrs,
+        seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds,
+      };
+      const ds = loadDataset({ dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
+      if (ds.source === "sample") process.stderr.write("note: full Fashion-MNIST not found; the phase sweep runs on the bundled sample\n");
+      const jobs = phaseJobs(preset, ds, { fitSize: fitSize(ds), sigmas: opts.sigmas });
+      writeJsonAtomic(join(opts.out, "phases-config.json"), { preset, command: process.argv.slice(2).join(" "), jobs: jobs.length });
+      const log = (s: string) => opts.json || process.stderr.write(s + "\n");
+      log(`phases: ${jobs.length} runs (${preset.name} preset) on ${opts.workers ?? "all"} workers -> ${opts.out}`);
+      const executor = new LocalExecutor({ outDir: opts.out, workers: opts.workers, data: { dataDir: opts.data, allowSample: Boolean(opts.allowSample) } });
+      const outcomes = await executor.run(jobs, {
+        onJobDone: (o, done, total) => {
+          const c = (o.job.kind === "phase" ? o.job.spec.config : {}) as Record<string, unknown>;
+          const ph = o.summary?.phase as Record<string, unknown> | undefined;
+          const what = ph ? `${o.status}: k=${Number(ph.k).toPrecision(3)} predicted ${ph.predicted_phase}, observed ${ph.observed_phase}` : o.status;
+          log(`[${done}/${total}] ${c.model} sigma=${c.sigma} lr=${c.lr} seed=${c.seed} ${what}${o.seconds ? ` (${o.seconds.toFixed(0)}s)` : ""}${o.error ? `\n  ${o.error.split("\n")[0]}` : ""}`);
+        },
+      });
+      const failed = outcomes.filter((o) => o.status === "failed");
+      const runs = loadPhaseRuns(outcomes.map((o) => executor.dirOf(o.job)));
+      const summary = await writePhasesReport(opts.out, runs, { preset: preset.name, command: `ninr ${process.argv.slice(2).join(" ")}` });
+      if (opts.json) process.stdout.write(JSON.stringify({ ...summary, failed: failed.length }, null, 2) + "\n");
+      else
+        process.stdout.write(
+          `phases: ${summary.points} points, predicted = observed on ${(summary.agreement * 100).toFixed(0)}%; observed in sigma order: ${summary.observed_phases_in_sigma_order.join(" -> ")}\n` +
+            `report: ${join(opts.out, "report.html")}\n`,
+        );
+      if (failed.length) throw new NinrError(`${failed.length} of ${outcomes.length} runs failed (first: ${failed[0].error?.split("\n")[0]}); rerun the same command to retry them`);
+    });
+}

@@ -1,0 +1,221 @@
+/**
+ * `ninr toy`: the linear toy model of spec section 3 — sweep eta*lambda0 over a grid, classify
+ * every run (decay / catapult / divergent, plus unresolved / decoupled), and report the
+ * measured catapult onset (theory: 2) and divergence ceiling (theory: 4).
+ *
+ *   ninr toy                       table on stdout
+ *   ninr toy --json                only the JSON result on stdout
+ *   ninr toy --out DIR             also DIR/toy.json, DIR/config.json, DIR/toy_outcomes.{svg,png,vl.json}
+ */
+import { type Command, Option } from "commander";
+import { join } from "node:path";
+import { NinrError } from "../../errors.ts";
+import { writeJsonAtomic } from "../atomic.ts";
+import {
+  K_CATAPULT,
+  K_DIVERGE,
+  TOY_DEFAULTS,
+  TOY_OUTCOMES,
+  type ToyOutcome,
+  type ToySampler,
+  type ToySweepResult,
+  sweepToy,
+  toyGrid,
+} from "../../dynamics/toy.ts";
+import { num, oneOf } from "./flags.ts";
+
+interface ToyFlags {
+  kMin: number;
+  kMax: number;
+  kStep: number;
+  seeds: number;
+  steps: number;
+  width: number;
+  batch: number;
+  lr: number;
+  sampler: ToySampler;
+  json?: boolean;
+  out?: string;
+}
+
+export function registerToy(program: Command): void {
+  program
+    .command("toy")
+    .description("linear toy model (spec section 3): sweep eta*lambda0, classify phases, measure the boundaries at 2 and 4")
+    .addOption(new Option("--k-min <k>", "smallest eta*lambda0 (> 0)").argParser(num("--k-min", { min: 0, minExclusive: true })).default(0.2))
+    .addOption(new Option("--k-max <k>", "largest eta*lambda0").argParser(num("--k-max", { min: 0, minExclusive: true })).default(5.0))
+    .addOption(new Option("--k-step <dk>", "grid step in eta*lambda0 (> 0)").argParser(num("--k-step", { min: 0, minExclusive: true })).default(0.1))
+    .addOption(new Option("--seeds <n>", "seeds per grid point (seeds 0..n-1)").argParser(num("--seeds", { min: 1, max: 1000, integer: true })).default(3))
+    .addOption(new Option("--steps <n>", "SGD steps per run").argParser(num("--steps", { min: 1, max: 1e7, integer: true })).default(TOY_DEFAULTS.steps))
+    .addOption(new Option("--width <n>", "hidden width n").argParser(num("--width", { min: 1, max: 1e6, integer: true })).default(TOY_DEFAULTS.width))
+    .addOption(new Option("--batch <n>", "batch size").argParser(num("--batch", { min: 1, max: 1e7, integer: true })).default(TOY_DEFAULTS.batch))
+    .addOption(new Option("--lr <eta>", "SGD learning rate (> 0)").argParser(num("--lr", { min: 0, minExclusive: true })).default(TOY_DEFAULTS.lr))
+    .addOption(
+      new Option("--sampler <how>", "batch draw: moments (exact batch statistics, fast) | batch (explicit samples)")
+        .argParser(oneOf("--sampler", ["moments", "batch"] as const))
+        .default(TOY_DEFAULTS.sampler),
+    )
+    .addOption(new Option("--json", "print only the JSON result on stdout"))
+    .addOption(new Option("--out <dir>", "write toy.json, config.json and the toy_outcomes plot here"))
+    .action(async (opts: ToyFlags) => {
+      await runToy(opts);
+    });
+}
+
+async function runToy(opts: ToyFlags): Promise<void> {
+  if (opts.kMax < opts.kMin) throw new NinrError(`--k-max (${opts.kMax}) must be >= --k-min (${opts.kMin})`);
+  const k0s = toyGrid(opts.kMin, opts.kMax, opts.kStep);
+  const runs = k0s.length * opts.seeds;
+  const work = runs * opts.steps * (opts.sampler === "batch" ? opts.batch : 1) * Math.max(1, opts.width / 100);
+  if (work > 5e9) throw new NinrError(`toy: ${runs} runs of ${opts.steps} steps is too much work; use fewer points, seeds or steps`);
+
+  const t0 = performance.now();
+  const result = sweepToy({
+    k0s,
+    seeds: opts.seeds,
+    steps: opts.steps,
+    width: opts.width,
+    batch: opts.batch,
+    lr: opts.lr,
+    sampler: opts.sampler,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+
+  if (opts.out) {
+    writeJsonAtomic(join(opts.out, "toy.json"), result);
+    writeJsonAtomic(join(opts.out, "config.json"), { verb: "toy", ...result.config });
+    const { writeChart } = await import("../report/render.ts");
+    await writeChart(toyOutcomeChart(result), join(opts.out, "toy_outcomes"));
+  }
+
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    return;
+  }
+  process.stdout.write(formatToyTable(result, seconds));
+  if (opts.out) process.stdout.write(`wrote ${join(opts.out, "toy.json")}, config.json, toy_outcomes.{svg,png,vl.json}\n`);
+}
+
+const SHORT: Record<ToyOutcome, string> = { decoupled: "dcpl", decay: "decay", catapult: "cat", unresolved: "unres", divergent: "div" };
+
+function f(x: number | null, digits = 3): string {
+  return x === null ? "-" : x.toFixed(digits);
+}
+
+/** The human-readable table: one row per k0, then the two boundaries. */
+export function formatToyTable(r: ToySweepResult, seconds?: number): string {
+  const c = r.config;
+  const lines: string[] = [];
+  lines.push(
+    `linear toy model: width ${c.width}, batch ${c.batch}, lr ${c.lr}, ${c.steps} steps, ${c.seeds.length} seed(s), sampler ${c.sampler}`,
+  );
+  const kData = r.points.flatMap((p) => p.runs.map((x) => x.k_data0));
+  const kDataMax = Math.max(...kData);
+  if (kDataMax >= K_CATAPULT)
+    lines.push(`note: eta*lambda_data at init reaches ${kDataMax.toFixed(2)} (>= 2): the data mode itself is unstable; lower --lr or --width`);
+  const head = ["k0", ...TOY_OUTCOMES.map((o) => SHORT[o]), "majority", "final eta*lam", "peak |v.th|"];
+  const rows = r.points.map((p) => [
+    p.k0.toFixed(2),
+    ...TOY_OUTCOMES.map((o) => String(p.counts[o])),
+    p.majority ?? "mixed",
+    f(p.final_k_median),
+    f(p.peak_coupling_median),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]) => row.map((s, i) => s.padStart(widths[i])).join("  ");
+  lines.push(fmt(head));
+  for (const row of rows) lines.push(fmt(row));
+  lines.push("(final eta*lam and peak |v.th|: medians over the seeds that did not diverge)");
+  lines.push(`catapult onset  eta*lambda0 = ${f(r.catapult_onset_k, 2)}   (theory ${K_CATAPULT})`);
+  lines.push(`divergence      eta*lambda0 = ${f(r.divergence_k, 2)}   (theory ${K_DIVERGE})`);
+  if (seconds !== undefined) lines.push(`sweep took ${seconds.toFixed(2)} s`);
+  return lines.join("\n") + "\n";
+}
+
+const OUTCOME_COLORS: Record<ToyOutcome, string> = {
+  decoupled: "#9e9e9e",
+  decay: "#2ca02c",
+  catapult: "#ff7f0e",
+  unresolved: "#9467bd",
+  divergent: "#d62728",
+};
+
+/**
+ * Two panels (Vega-Lite, written inline): left, the outcome of every run against eta*lambda0;
+ * right, final eta*lambda against eta*lambda0 (non-divergent runs), with the lines k = 2, 4
+ * and the diagonal (no change).
+ */
+export function toyOutcomeChart(r: ToySweepResult): object {
+  const runs = r.points.flatMap((p) =>
+    p.runs.map((x) => ({ k0: p.k0, seed: x.seed, outcome: x.outcome, final_k: x.final_k, peak_coupling: x.peak_coupling })),
+  );
+  const present = TOY_OUTCOMES.filter((o) => runs.some((x) => x.outcome === o));
+  const color = {
+    field: "outcome",
+    type: "nominal",
+    title: "outcome",
+    scale: { domain: present, range: present.map((o) => OUTCOME_COLORS[o]) },
+  };
+  const kMax = Math.max(K_DIVERGE + 0.5, ...r.points.map((p) => p.k0));
+  const xEnc = { field: "k0", type: "quantitative", title: "eta * lambda0 (initial)", scale: { domain: [0, kMax] } };
+  const rules = (field: "x" | "y") => ({
+    data: { values: [{ k: K_CATAPULT }, { k: K_DIVERGE }] },
+    mark: { type: "rule", strokeDash: [4, 4], color: "#888888" },
+    encoding: { [field]: { field: "k", type: "quantitative" } },
+  });
+  const sub = [
+    r.catapult_onset_k === null ? "" : `catapult onset ${r.catapult_onset_k.toFixed(2)}`,
+    r.divergence_k === null ? "" : `divergence ${r.divergence_k.toFixed(2)}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "Linear toy model: phases against eta * lambda0", subtitle: `measured: ${sub || "no boundary found"} (theory 2 and 4)` },
+    data: { values: runs },
+    hconcat: [
+      {
+        width: 380,
+        height: 220,
+        title: "outcome per run",
+        layer: [
+          rules("x"),
+          {
+            mark: { type: "point", filled: true, opacity: 0.8 },
+            encoding: {
+              x: xEnc,
+              y: { field: "outcome", type: "nominal", title: "outcome", sort: [...TOY_OUTCOMES] },
+              yOffset: { field: "seed", type: "nominal" },
+              color,
+              tooltip: [{ field: "k0" }, { field: "seed" }, { field: "outcome" }],
+            },
+          },
+        ],
+      },
+      {
+        width: 380,
+        height: 220,
+        title: "final eta * lambda (non-divergent runs)",
+        layer: [
+          rules("x"),
+          rules("y"),
+          {
+            data: { values: [{ k: 0 }, { k: K_DIVERGE }] },
+            mark: { type: "line", color: "#bbbbbb", strokeWidth: 1 },
+            encoding: { x: { field: "k", type: "quantitative" }, y: { field: "k", type: "quantitative" } },
+          },
+          {
+            transform: [{ filter: "datum.final_k !== null && datum.outcome !== 'divergent'" }],
+            mark: { type: "point", filled: true, opacity: 0.8, clip: true },
+            encoding: {
+              x: xEnc,
+              y: { field: "final_k", type: "quantitative", title: "eta * lambda (final)", scale: { domain: [0, K_DIVERGE] } },
+              color,
+              tooltip: [{ field: "k0" }, { field: "seed" }, { field: "final_k" }, { field: "peak_coupling" }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

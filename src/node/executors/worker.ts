@@ -1,0 +1,24 @@
+/**
+ * A local-executor worker process: receives one job over IPC, runs it (src/experiments/runners.ts)
+ * in this machine's environment, writes its run folder, and answers {ok, summary} or {ok: false, error}.
+ */
+import { jobIntact } from "../../experiments/jobs.ts";
+import { runJob } from "../../experiments/runners.ts";
+import { nodeEnv } from "../env.ts";
+import { writeRunRecord } from "../runFolder.ts";
+import type { WorkerReply, WorkerRequest } from "./local.ts";
+
+const reply = (m: WorkerReply) => process.send!(m);
+
+process.on("message", async (msg: WorkerRequest) => {
+  try {
+    if (!jobIntact(msg.job)) throw new Error(`job ${msg.job.hash}: its hash does not match its content`);
+    const record = await runJob(msg.job, nodeEnv(msg.data));
+    writeRunRecord(msg.dir, record);
+    reply({ ok: true, summary: record.summary });
+  } catch (e) {
+    const err = e as Error;
+    reply({ ok: false, error: err.name === "NinrError" || err.name === "DataNotFoundError" ? err.message : (err.stack ?? String(err)) });
+  }
+});
+reply({ ready: true });

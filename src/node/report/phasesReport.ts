@@ -1,0 +1,167 @@
+/**
+ * The E1 report: phases.json / phases.csv, the phase diagram (decay times against sigma with
+ * the observed phases shaded), NIW-coupling trajectories, k against sigma, the predicted-vs-
+ * observed table, and a self-contained report.html. Rebuildable from the run folders alone.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PhaseRecord, PhaseTrace } from "../../experiments/phaseRun.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../atomic.ts";
+import { readRunJson, readSummary } from "../runFolder.ts";
+import { heatmap, lineChart, phaseDiagram, scatterChart } from "../../report/charts.ts";
+import { PHASE_COLORS } from "../../report/theme.ts";
+import { htmlReport } from "../../report/html.ts";
+import { writeChart } from "./render.ts";
+import { toCsv, toMarkdown } from "../../report/tables.ts";
+
+const PHASE_ORDER = ["decoupled", "decay", "catapult", "divergent"];
+export const PHASE_COLUMNS = [
+  "model", "sigma", "seed", "lr", "steps", "k", "lambda_noise", "lambda_max", "lambda_niw", "predicted_phase", "observed_phase",
+  "niw_decay_time", "predicted_decay_time", "train_loss_decay_time", "test_loss_decay_time", "clean_test_acc", "k_min", "k_final", "diverged",
+] as const;
+
+export type PhaseRunRef = { dir: string; record: PhaseRecord };
+
+/** Read every finished phase run below `outDir/runs`. */
+export function loadPhaseRuns(dirs: string[]): PhaseRunRef[] {
+  const out: PhaseRunRef[] = [];
+  for (const dir of dirs) {
+    const s = readSummary(dir);
+    if (s?.phase && typeof s.phase === "object") out.push({ dir, record: s.phase as PhaseRecord });
+  }
+  return out.sort((a, b) => a.record.model.localeCompare(b.record.model) || a.record.sigma - b.record.sigma || a.record.seed - b.record.seed);
+}
+
+/** The most common value (ties: the earlier in PHASE_ORDER). */
+function majority(xs: string[]): string {
+  const c = new Map<string, number>();
+  for (const x of xs) c.set(x, (c.get(x) ?? 0) + 1);
+  return [...c.entries()].sort((a, b) => b[1] - a[1] || PHASE_ORDER.indexOf(a[0]) - PHASE_ORDER.indexOf(b[0]))[0][0];
+}
+
+/** Phase bands along sigma: each grid point owns the log-interval halfway to its neighbours. */
+export function phaseBands(points: { sigma: number; phase: string }[]): { from: number; to: number; phase: string }[] {
+  const s = [...points].sort((a, b) => a.sigma - b.sigma);
+  const bands: { from: number; to: number; phase: string }[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const lo = i === 0 ? s[i].sigma / Math.sqrt(s[1]?.sigma / s[0].sigma || 2) : Math.sqrt(s[i - 1].sigma * s[i].sigma);
+    const hi = i === s.length - 1 ? s[i].sigma * Math.sqrt(s[i].sigma / (s[i - 1]?.sigma ?? s[i].sigma / 2)) : Math.sqrt(s[i].sigma * s[i + 1].sigma);
+    const last = bands[bands.length - 1];
+    if (last && last.phase === s[i].phase) last.to = hi;
+    else bands.push({ from: lo, to: hi, phase: s[i].phase });
+  }
+  return bands;
+}
+
+export type PhaseSummary = { points: number; agreement: number; observed_phases_in_sigma_order: string[]; ordered: boolean };
+
+/** Agreement of predicted and observed phases, and whether observed phases appear in order. */
+export function summarizePhases(records: PhaseRecord[]): PhaseSummary {
+  const agree = records.filter((r) => r.predicted_phase === r.observed_phase).length;
+  const bySigma = new Map<number, string[]>();
+  for (const r of records) bySigma.set(r.sigma, [...(bySigma.get(r.sigma) ?? []), r.observed_phase]);
+  const seq = [...bySigma.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => majority(v));
+  const distinct = seq.filter((p, i) => i === 0 || p !== seq[i - 1]);
+  const ordered = distinct.every((p, i) => i === 0 || PHASE_ORDER.indexOf(p) > PHASE_ORDER.indexOf(distinct[i - 1]));
+  return { points: records.length, agreement: records.length ? agree / records.length : 0, observed_phases_in_sigma_order: distinct, ordered };
+}
+
+/** Write phases.json, phases.csv, the plots and report.html into `outDir`. */
+export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], meta: Record<string, unknown>): Promise<PhaseSummary> {
+  const records = runs.map((r) => r.record);
+  const summary = summarizePhases(records);
+  writeJsonAtomic(join(outDir, "phases.json"), { meta, summary, points: records });
+  const rows = records.map((r) => Object.fromEntries(PHASE_COLUMNS.map((c) => [c, r[c]])));
+  writeFileAtomic(join(outDir, "phases.csv"), toCsv(rows));
+  const sections: { heading: string; text?: string; svg?: string; tableMarkdown?: string }[] = [];
+  const models = [...new Set(records.map((r) => r.model))];
+  const svg = async (spec: object, name: string) => {
+    const paths = await writeChart(spec, join(outDir, name));
+    return readFileSync(paths.svg, "utf8");
+  };
+
+  for (const model of models) {
+    const mr = records.filter((r) => r.model === model);
+    const sigmas = [...new Set(mr.map((r) => r.sigma))].sort((a, b) => a - b);
+    const observed = sigmas.map((s) => ({ sigma: s, phase: majority(mr.filter((r) => r.sigma === s).map((r) => r.observed_phase)) }));
+    const pts: { sigma: number; series: string; value: number }[] = [];
+    for (const r of mr) {
+      const add = (series: string, v: number | null) => {
+        if (v !== null && Number.isFinite(v) && v > 0) pts.push({ sigma: r.sigma, series, value: v });
+      };
+      add("NIW coupling ||J theta||", r.niw_decay_time);
+      add("train loss", r.train_loss_decay_time);
+      add("test loss", r.test_loss_decay_time);
+      add("theory -1/ln|1-k|", r.predicted_decay_time);
+    }
+    // Every grid point widens the sigma axis, also those without a finite decay time (divergent runs).
+    for (const s of sigmas) if (!pts.some((p) => p.sigma === s)) pts.push({ sigma: s, series: "test loss", value: Number.NaN });
+    sections.push({
+      heading: `${model.toUpperCase()}: decay times against sigma`,
+      text: "Observed phases shaded (majority over seeds). Decay times in SGD steps; points without a finite decay time are left out.",
+      svg: await svg(phaseDiagram({ title: `Phase diagram (${model}, in-NINR)`, points: pts, phases: phaseBands(observed), yTitle: "decay time (steps)", logY: true }), `phase_diagram_${model}`),
+    });
+    const kSpec = scatterChart({
+      title: `k at initialization (${model})`,
+      data: mr.filter((r) => r.k > 0).map((r) => ({ sigma: r.sigma, k: r.k, observed: r.observed_phase, predicted: r.predicted_phase })),
+      x: "sigma",
+      y: "k",
+      color: "observed",
+      shape: "predicted",
+      logX: true,
+      logY: true,
+      yTitle: "k = eta * lambda_noise",
+      colorTitle: "observed phase",
+      shapeTitle: "predicted phase",
+      // The phase colours of the phase diagram, so one phase reads the same in every plot.
+      colorScale: { domain: [...PHASE_ORDER], range: PHASE_ORDER.map((p) => PHASE_COLORS[p]) },
+    });
+    sections.push({
+      heading: `${model.toUpperCase()}: k = eta * lambda_noise at initialization`,
+      text: "Prediction: decoupled if k * steps < 3, decay if k < 2, catapult if 2 <= k < 12, divergent above (spec 2).",
+      svg: await svg(kSpec, `k_vs_sigma_${model}`),
+    });
+    // NIW trajectories: one seed, a few sigmas spread over the grid (one per observed phase if possible).
+    const seed0 = Math.min(...mr.map((r) => r.seed));
+    const picks: number[] = [];
+    for (const ph of PHASE_ORDER) {
+      const s = observed.filter((o) => o.phase === ph).map((o) => o.sigma);
+      if (s.length) picks.push(s[Math.floor(s.length / 2)]);
+    }
+    const traj: Record<string, unknown>[] = [];
+    for (const run of runs.filter((r) => r.record.model === model && r.record.seed === seed0 && picks.includes(r.record.sigma))) {
+      const t = readRunJson(run.dir, "trace.json") as PhaseTrace | null;
+      if (!t || !Array.isArray(t.step) || !Array.isArray(t.coupling)) continue;
+      const label = `sigma=${run.record.sigma} (${run.record.observed_phase})`;
+      t.step.forEach((s, i) => {
+        if (Number.isFinite(t.coupling[i]) && t.coupling[i] > 0) traj.push({ step: s, coupling: t.coupling[i], run: label });
+      });
+    }
+    if (traj.length)
+      sections.push({
+        heading: `${model.toUpperCase()}: NIW output coupling during the first epoch`,
+        svg: await svg(lineChart({ title: `||J theta|| trajectories (${model})`, data: traj, x: "step", y: "coupling", color: "run", logY: true, yTitle: "||J theta|| (RMS |d logits / d eps|)", colorTitle: "run" }), `niw_trajectories_${model}`),
+      });
+  }
+
+  // Predicted against observed.
+  const cells: Record<string, unknown>[] = [];
+  for (const p of PHASE_ORDER) for (const o of PHASE_ORDER) cells.push({ predicted: p, observed: o, runs: records.filter((r) => r.predicted_phase === p && r.observed_phase === o).length });
+  const confusionMd = toMarkdown(
+    PHASE_ORDER.map((p) => ({ predicted: p, ...Object.fromEntries(PHASE_ORDER.map((o) => [o, records.filter((r) => r.predicted_phase === p && r.observed_phase === o).length])) })),
+    [{ key: "predicted", title: "predicted (rows) / observed (columns)" }, ...PHASE_ORDER.map((o) => ({ key: o }))],
+  );
+  writeFileAtomic(join(outDir, "predicted_vs_observed.md"), confusionMd);
+  sections.push({
+    heading: "Predicted against observed phase",
+    text: `Agreement ${(summary.agreement * 100).toFixed(0)}% of ${summary.points} runs. Observed phases in sigma order: ${summary.observed_phases_in_sigma_order.join(" -> ")}.`,
+    svg: await svg(heatmap({ title: "Predicted vs observed phase (runs)", data: cells, x: "observed", y: "predicted", value: "runs", format: "d" }), "predicted_vs_observed"),
+    tableMarkdown: confusionMd,
+  });
+  sections.push({ heading: "All grid points", tableMarkdown: toMarkdown(rows) });
+  writeFileAtomic(
+    join(outDir, "report.html"),
+    htmlReport({ title: "ninr phases: the NINR phase diagram (E1)", intro: `Command: ${String(meta.command ?? "")}`, sections }),
+  );
+  return summary;
+}

@@ -1,0 +1,120 @@
+/**
+ * The run folder, the one module that knows its layout (write and read):
+ *   config.json         the resolved RunConfig plus where the data came from
+ *   metrics.jsonl       one JSON object a line (step metrics of epoch 1, then epoch metrics)
+ *   params.safetensors  final parameters (and model state under "state/"), when kept
+ *   <extra>.json        a job's extra files (trace.json, curvature.json, robustness.json, ...)
+ *   summary.json        headline numbers, written LAST: a folder whose summary.json holds a JSON
+ *                       object is a finished run (sweeps resume on it)
+ * Every file is written atomically. Files read back are untrusted: a summary that does not parse
+ * as an object does not count as done.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { numpy as np } from "@jax-js/jax";
+import { type RunConfig, resolveConfig } from "../config.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { NinrError } from "../errors.ts";
+import { type RunRecord, STATE_PREFIX } from "../experiments/record.ts";
+import { DENSE_LAYOUT, type HostTensor, decodeSafetensors, encodeSafetensors } from "../io/safetensors.ts";
+import type { ModelState, Params } from "../models/model.ts";
+import { buildNetwork } from "../models/network.ts";
+import { type StepFns, makeStepFns } from "../train/step.ts";
+import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
+
+export const RUN_FILES = { config: "config.json", metrics: "metrics.jsonl", params: "params.safetensors", summary: "summary.json" } as const;
+
+/** Keys config.json carries besides the RunConfig (data provenance). */
+const PROVENANCE_KEYS = ["data_source", "data_dir"];
+
+/** The folder of a sweep job's run: `${outDir}/runs/${hash}`. */
+export function runDir(outDir: string, hash: string): string {
+  return join(outDir, "runs", hash);
+}
+
+/** Write a run record as a folder; summary.json goes last. */
+export function writeRunRecord(dir: string, r: RunRecord): void {
+  writeJsonAtomic(join(dir, RUN_FILES.config), r.config);
+  writeFileAtomic(join(dir, RUN_FILES.metrics), r.metrics.map((m) => JSON.stringify(m)).join("\n") + (r.metrics.length ? "\n" : ""));
+  if (r.params) writeFileAtomic(join(dir, RUN_FILES.params), encodeSafetensors(r.params.tensors, r.params.metadata));
+  for (const [name, value] of Object.entries(r.files)) writeJsonAtomic(join(dir, name), value);
+  writeJsonAtomic(join(dir, RUN_FILES.summary), r.summary);
+}
+
+/** A JSON object file of a run, or null when it is missing or not a JSON object. */
+export function readRunJson(dir: string, name: string): Record<string, unknown> | null {
+  const f = join(dir, name);
+  if (!existsSync(f)) return null;
+  try {
+    const v = JSON.parse(readFileSync(f, "utf8"));
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The summary of a finished run, or null (missing, empty or corrupt: not done). */
+export function readSummary(dir: string): Record<string, unknown> | null {
+  return readRunJson(dir, RUN_FILES.summary);
+}
+
+export function isDone(dir: string): boolean {
+  return readSummary(dir) !== null;
+}
+
+/** A run's config.json as a validated RunConfig (provenance keys dropped). */
+export function readRunConfig(dir: string): RunConfig {
+  const f = join(dir, RUN_FILES.config);
+  if (!existsSync(f)) throw new NinrError(`${dir} is not a run folder: config.json is missing (make one with 'ninr train --out ${dir}')`);
+  const raw = readRunJson(dir, RUN_FILES.config);
+  if (!raw) throw new NinrError(`${f} is not a JSON object; the run folder is damaged (re-run the training)`);
+  for (const k of PROVENANCE_KEYS) delete raw[k];
+  return resolveConfig(raw);
+}
+
+export type LoadedRun = { dir: string; cfg: RunConfig; params: Params; state: ModelState; fns: StepFns };
+
+/**
+ * Load a finished run (config.json + params.safetensors) onto the device, for data of shape
+ * `info`. Every tensor is checked against the config's network before any goes on the device.
+ */
+export function loadRun(dir: string, info: Pick<Dataset, "inputShape" | "classes" | "range">): LoadedRun {
+  const cfg = readRunConfig(dir);
+  const pPath = join(dir, RUN_FILES.params);
+  if (!existsSync(pPath)) throw new NinrError(`${dir} has no params.safetensors; the run did not finish or was written without parameters`);
+  const { tensors, metadata } = decodeSafetensors(readFileSync(pPath), pPath);
+  // Files written before dense weights were stored [n_out, n_in] have no dense_layout key.
+  const layout = metadata.dense_layout;
+  if (layout !== undefined && layout !== DENSE_LAYOUT) throw new NinrError(`${pPath}: unknown dense_layout '${layout}' (this version reads '${DENSE_LAYOUT}' and files without the key)`);
+  const net = buildNetwork(cfg, info);
+  const shapes = net.shapes();
+  const host: Record<string, HostTensor> = {};
+  const hostState: Record<string, HostTensor> = {};
+  for (const [k, t0] of Object.entries(tensors)) {
+    const isState = k.startsWith(STATE_PREFIX);
+    const name = isState ? k.slice(STATE_PREFIX.length) : k;
+    const t = !isState && layout === undefined && net.isWeight(name) && t0.shape.length === 2 ? transposeHost(t0) : t0;
+    const want = (isState ? shapes.state : shapes.params)[name];
+    if (!want) throw new NinrError(`${pPath}: unexpected ${isState ? "state entry" : "parameter"} '${name}' for a ${cfg.model} with nin=${cfg.nin} (config.json and params.safetensors do not belong together)`);
+    if (want.join(",") !== t.shape.join(",")) throw new NinrError(`${pPath}: '${name}' has shape [${t.shape}], the config's network needs [${want}]`);
+    (isState ? hostState : host)[name] = t;
+  }
+  const missing = [...Object.keys(shapes.params).filter((k) => !(k in host)), ...Object.keys(shapes.state).filter((k) => !(k in hostState))];
+  if (missing.length) throw new NinrError(`${pPath}: missing parameters ${missing.join(", ")}`);
+  const toDevice = (h: Record<string, HostTensor>) => Object.fromEntries(Object.entries(h).map(([k, t]) => [k, np.array(t.data).reshape(t.shape)]));
+  return { dir, cfg, params: toDevice(host), state: toDevice(hostState), fns: makeStepFns(cfg, info) };
+}
+
+/** [a, b] -> [b, a] on the host. */
+function transposeHost(t: HostTensor): HostTensor {
+  const [a, b] = t.shape;
+  const data = new Float32Array(a * b);
+  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) data[j * a + i] = t.data[i * b + j];
+  return { shape: [b, a], data };
+}
+
+export function disposeRun(r: LoadedRun): void {
+  for (const a of Object.values(r.params)) a.dispose();
+  for (const a of Object.values(r.state)) a.dispose();
+  r.fns.dispose();
+}

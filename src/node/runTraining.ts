@@ -1,0 +1,33 @@
+/**
+ * One training run end to end on Node: load the data, check the config against it (before
+ * anything is written), train, and write the run folder (src/node/runFolder.ts).
+ */
+import type { RunConfig } from "../config.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { type TrainRun, checkTrainJob, runTrainJob } from "../experiments/trainJob.ts";
+import type { TrainHooks } from "../train/loop.ts";
+import { type DataOptions, nodeEnv } from "./env.ts";
+import { writeRunRecord } from "./runFolder.ts";
+
+export type RunOptions = DataOptions & {
+  /** Already-loaded data (sweeps, the demo); overrides dataDir. */
+  dataset?: Dataset;
+  hooks?: TrainHooks;
+  /** With NINs: measure k = eta * lambda_noise at the start and end, and name the phase (default true). */
+  curvature?: boolean;
+  /** Keep params.safetensors (default true). */
+  saveParams?: boolean;
+};
+
+/**
+ * Train per `cfg` and write the run folder `outDir`. Returns the summary, the dataset and the
+ * result; the caller releases the device arrays with `disposeResult(result)`.
+ */
+export async function runTraining(cfg: RunConfig, outDir: string, opts: RunOptions = {}): Promise<TrainRun & { dataset: Dataset }> {
+  const env = nodeEnv(opts, opts.dataset ? [opts.dataset] : []);
+  const spec = { config: cfg, curvature: opts.curvature, saveParams: opts.saveParams };
+  checkTrainJob(spec, env);
+  const run = await runTrainJob(spec, env, opts.hooks);
+  writeRunRecord(outDir, run.record);
+  return { ...run, dataset: env.dataset(cfg.dataset) };
+}
