@@ -1,8 +1,8 @@
-/** Test-time corruption suite for spec 4, E3 (robustness). See `suite.ts`. */
+/** Test-time corruption suite for spec 4, E3 (robustness), on NHWC images of any `ImageShape`. See `suite.ts`. */
 export { addGaussianNoise } from "./additive.ts";
 export { affine, drawAffineParams, warpAffine, warpAffineImage, type AffineParams } from "./affine.ts";
 export { gaussianBlur, gaussianKernel1d } from "./blur.ts";
-export { PIXELS, SIDE, imageSeeds, type CorruptOptions } from "./images.ts";
+export { checkShape, imageSeeds, type CorruptOptions, type ImageShape } from "./images.ts";
 export { gaussianNoise, impulseNoise, shotNoise, speckleNoise } from "./noise.ts";
 export { brightness, contrast } from "./photometric.ts";
 export { boxCoefficients, pixelate, pixelateSide, resizeBox, type BoxCoefficients } from "./pixelate.ts";

@@ -8,14 +8,15 @@
  * is the same suite with the harsher MNIST-C constants (Mu & Gilmer 2019,
  * google-research/mnist-c corruptions.py). Tables and verbatim quotes: `tables.ts`.
  *
- * Every `apply(images, severity, seed)` takes [n*784] images in [0,1] and returns a new
- * [n*784] array in [0,1]; random corruptions draw per image (see `images.ts`), deterministic ones
- * ignore the seed.
+ * Every `apply(images, shape, severity, seed)` takes [n*h*w*c] NHWC images of `shape` in [0,1]
+ * (see `images.ts`) and returns a new [n*h*w*c] array in [0,1]; random corruptions draw per
+ * image, deterministic ones ignore the seed. Spatial corruptions (blur, pixelate, affine) treat
+ * each channel alike with the same spatial parameters per image.
  */
 import { NinrError } from "../errors.ts";
 import { affine } from "./affine.ts";
 import { gaussianBlur } from "./blur.ts";
-import { type CorruptOptions, checkFirstIndex, checkSeed, imageCount } from "./images.ts";
+import { type CorruptOptions, type ImageShape, checkFirstIndex, checkSeed, imageCount } from "./images.ts";
 import { gaussianNoise, impulseNoise, shotNoise, speckleNoise } from "./noise.ts";
 import { brightness, contrast } from "./photometric.ts";
 import { pixelate } from "./pixelate.ts";
@@ -55,8 +56,8 @@ export type Corruption = {
   readonly random: boolean;
   /** Where the formula and the constants come from. */
   readonly source: string;
-  /** @param images [n*784] in [0,1]; @returns a corrupted copy [n*784] in [0,1] */
-  apply(images: Float32Array, severity: Severity, seed: number, opts?: CorruptOptions): Float32Array;
+  /** @param images [n*h*w*c] NHWC in [0,1] of `shape`; @returns a corrupted copy [n*h*w*c] in [0,1] */
+  apply(images: Float32Array, shape: ImageShape, severity: Severity, seed: number, opts?: CorruptOptions): Float32Array;
 };
 
 /** Throws NinrError unless `severity` is one of 1..5. */
@@ -74,7 +75,7 @@ function scalar(
   tableSource: string,
   parameter: string,
   random: boolean,
-  fn: (images: Float32Array, c: number, seed: number, opts: CorruptOptions) => Float32Array,
+  fn: (images: Float32Array, shape: ImageShape, c: number, seed: number, opts: CorruptOptions) => Float32Array,
 ): Corruption {
   const severities = table[name as keyof SeverityTable];
   return {
@@ -82,9 +83,9 @@ function scalar(
     parameter,
     random,
     source: `${tableSource}, function ${name}`,
-    apply(images, severity, seed, opts = {}) {
+    apply(images, shape, severity, seed, opts = {}) {
       checkSeverity(severity, name);
-      return fn(images, severities[severity - 1], seed, opts);
+      return fn(images, shape, severities[severity - 1], seed, opts);
     },
   };
 }
@@ -92,20 +93,20 @@ function scalar(
 /** Build the registry from a table of the eight scalar corruptions (plus `affine`). */
 export function buildCorruptions(table: SeverityTable, tableSource: string): Readonly<Record<CorruptionName, Corruption>> {
   const det =
-    (f: (images: Float32Array, c: number) => Float32Array) =>
-    (images: Float32Array, c: number, seed: number, opts: CorruptOptions) => {
-      imageCount(images);
+    (f: (images: Float32Array, shape: ImageShape, c: number) => Float32Array) =>
+    (images: Float32Array, shape: ImageShape, c: number, seed: number, opts: CorruptOptions) => {
+      imageCount(images, shape);
       checkSeed(seed); // unused, but a bad seed or index is still a caller error
       checkFirstIndex(opts.firstIndex ?? 0);
-      return f(images, c);
+      return f(images, shape, c);
     };
   return {
-    gaussian_noise: scalar("gaussian_noise", table, tableSource, "noise std c: clip(x + N(0, c^2))", true, (x, c, s, o) =>
-      gaussianNoise(x, c, s, true, o),
+    gaussian_noise: scalar("gaussian_noise", table, tableSource, "noise std c: clip(x + N(0, c^2))", true, (x, sh, c, s, o) =>
+      gaussianNoise(x, sh, c, s, true, o),
     ),
     shot_noise: scalar("shot_noise", table, tableSource, "photons c: clip(Poisson(x c) / c)", true, shotNoise),
-    impulse_noise: scalar("impulse_noise", table, tableSource, "flipped fraction c (salt:pepper 1:1)", true, (x, c, s, o) =>
-      impulseNoise(x, c, s, o),
+    impulse_noise: scalar("impulse_noise", table, tableSource, "flipped fraction c (salt:pepper 1:1)", true, (x, sh, c, s, o) =>
+      impulseNoise(x, sh, c, s, o),
     ),
     speckle_noise: scalar("speckle_noise", table, tableSource, "relative std c: clip(x + x N(0, c^2))", true, speckleNoise),
     gaussian_blur: scalar(
@@ -122,7 +123,7 @@ export function buildCorruptions(table: SeverityTable, tableSource: string): Rea
       "pixelate",
       table,
       tableSource,
-      "factor c: PIL BOX resize to int(28 c) and back",
+      "factor c: PIL BOX resize to int(h c) x int(w c) and back",
       false,
       det(pixelate),
     ),
@@ -131,9 +132,9 @@ export function buildCorruptions(table: SeverityTable, tableSource: string): Rea
       parameter: "shift (px, random sign per axis), rotation (rad, random sign), scale (shrink) about the centre",
       random: true,
       source: `our table derived from ${MNISTC_SOURCE}, functions translate/rotate/scale (see tables.ts AFFINE_SEVERITIES)`,
-      apply(images, severity, seed, opts = {}) {
+      apply(images, shape, severity, seed, opts = {}) {
         checkSeverity(severity, "affine");
-        return affine(images, AFFINE_SEVERITIES[severity - 1], seed, opts);
+        return affine(images, shape, AFFINE_SEVERITIES[severity - 1], seed, opts);
       },
     },
   };
@@ -156,13 +157,14 @@ export function checkCorruptionName(name: string): asserts name is CorruptionNam
 }
 
 /**
- * Corrupt `images` [n*784] with corruption `name` at `severity` (1..5), seeded by `seed`.
- * `opts.table` picks the constants ("cifar10c", default, or "mnistc"); `opts.firstIndex` is the
- * data-set index of the first image, for chunked processing.
- * @returns a new [n*784] array in [0,1]
+ * Corrupt `images` [n*h*w*c] (NHWC, of `shape`) with corruption `name` at `severity` (1..5),
+ * seeded by `seed`. `opts.table` picks the constants ("cifar10c", default, or "mnistc");
+ * `opts.firstIndex` is the data-set index of the first image, for chunked processing.
+ * @returns a new [n*h*w*c] array in [0,1]
  */
 export function corrupt(
   images: Float32Array,
+  shape: ImageShape,
   name: string,
   severity: number,
   seed: number,
@@ -175,7 +177,7 @@ export function corrupt(
     throw new NinrError(`unknown severity table "${String(table)}"; allowed: cifar10c, mnistc`);
   }
   const reg = table === "cifar10c" ? CORRUPTIONS : CORRUPTIONS_MNIST_C;
-  return reg[name].apply(images, severity, seed, { firstIndex: opts.firstIndex });
+  return reg[name].apply(images, shape, severity, seed, { firstIndex: opts.firstIndex });
 }
 
 /** Spec E3's test-time additive Gaussian noise levels `s` (std, on the [0,1] pixel scale). */
@@ -186,14 +188,19 @@ export const GAUSSIAN_GRID_MODES = ["unclipped", "clipped"] as const;
 export type GaussianGridMode = (typeof GAUSSIAN_GRID_MODES)[number];
 
 /**
- * Spec E3 additive Gaussian noise: x + N(0, s^2) per pixel, `mode` "clipped" clips to [0,1],
- * "unclipped" does not. Draws per image via `addGaussianNoise` (additive.ts) from the image's own
- * seed, so "clipped" at s equals the clip of "unclipped" at s for the same seed. Any s >= 0 is
- * accepted; `GAUSSIAN_GRID` lists the spec's levels.
- * @param images [n*784] in [0,1]; @returns [n*784]
+ * Spec E3 additive Gaussian noise: x + N(0, s^2) per value, `mode` "clipped" clips to [0,1],
+ * "unclipped" does not. Elementwise, so it needs no image shape and works on any data (images
+ * or vectors), but it draws per sample, via `addGaussianNoise` (additive.ts) from the sample's
+ * own seed (see `images.ts`): `sampleSize` is the number of values per sample (h*w*c for NHWC
+ * images, 784 for Fashion-MNIST, D for vectors), which splits `images` into samples and fixes
+ * what `opts.firstIndex` counts. "clipped" at s equals the clip of "unclipped" at s for the same
+ * seed, and the result equals `gaussianNoise` with any shape of h*w*c = `sampleSize`. Any s >= 0
+ * is accepted; `GAUSSIAN_GRID` lists the spec's levels.
+ * @param images [n*sampleSize] in [0,1]; @returns [n*sampleSize]
  */
 export function additiveGaussian(
   images: Float32Array,
+  sampleSize: number,
   s: number,
   mode: GaussianGridMode,
   seed: number,
@@ -202,5 +209,13 @@ export function additiveGaussian(
   if (mode !== "clipped" && mode !== "unclipped") {
     throw new NinrError(`unknown Gaussian grid mode "${String(mode)}"; allowed: ${GAUSSIAN_GRID_MODES.join(", ")}`);
   }
-  return gaussianNoise(images, s, seed, mode === "clipped", opts);
+  if (!Number.isInteger(sampleSize) || sampleSize < 1) {
+    throw new NinrError(`additive Gaussian sampleSize (values per sample) must be a positive integer, got ${String(sampleSize)}`);
+  }
+  if (!(images instanceof Float32Array)) throw new NinrError(`images must be a Float32Array of n*${sampleSize} values`);
+  if (images.length % sampleSize !== 0) {
+    throw new NinrError(`images has ${images.length} values, not a multiple of the sample size ${sampleSize}`);
+  }
+  // One "image" of 1 x 1 x sampleSize: gaussianNoise only uses the number of values per image.
+  return gaussianNoise(images, { h: 1, w: 1, c: sampleSize }, s, seed, mode === "clipped", opts);
 }

@@ -4,7 +4,7 @@
  * src/corrupt/. Each corrupted test set is made once and shared by every model evaluated with it.
  */
 import { CORRUPTION_NAMES, GAUSSIAN_GRID, GAUSSIAN_GRID_MODES, SEVERITIES, additiveGaussian, corrupt } from "../corrupt/index.ts";
-import { type Dataset, type Split, imageShape } from "../data/dataset.ts";
+import { type Dataset, type Split, imageShape, sampleSize } from "../data/dataset.ts";
 import type { ModelState, Params } from "../models/model.ts";
 import { evaluate } from "../train/evaluate.ts";
 import type { StepFns } from "../train/step.ts";
@@ -23,7 +23,7 @@ export function allConditions(opts: { gaussianModes?: readonly string[]; severit
 /** The corrupted test images of one condition (pure; seeded). Spatial corruptions need image data. */
 export function conditionImages(info: Pick<Dataset, "inputShape" | "name">, images: Float32Array, c: Condition, seed: number): Float32Array {
   if (c.family === "clean") return images;
-  if (c.family === "gaussian") return additiveGaussian(images, c.level, c.mode as "clipped" | "unclipped", seed);
+  if (c.family === "gaussian") return additiveGaussian(images, sampleSize(info), c.level, c.mode as "clipped" | "unclipped", seed);
   return corrupt(images, imageShape(info), c.condition, c.level, seed);
 }
 

@@ -11,7 +11,10 @@ import {
   pixelate,
   resizeBox,
   warpAffine,
+  type ImageShape,
 } from "../../src/corrupt/index.ts";
+
+const S28: ImageShape = { h: 28, w: 28, c: 1 };
 
 /** A deterministic 28x28 test pattern in [0,1] with structure up to the borders. */
 function pattern(): Float32Array {
@@ -53,7 +56,7 @@ describe("gaussian_blur", () => {
       3: [0.356808421, 0.520958788, 0.52392378, 0.580008506, 0.5, 0.501209985],
     };
     for (const s of [0.4, 1, 3]) {
-      const b = gaussianBlur(pattern(), s);
+      const b = gaussianBlur(pattern(), S28, s);
       pts.forEach(([r, c], i) => expect(at(b, r, c)).toBeCloseTo(ref[s][i], 6));
     }
   });
@@ -62,7 +65,7 @@ describe("gaussian_blur", () => {
     const img = new Float32Array(784);
     for (let r = 0; r < 28; r++) img[r * 28] = 1;
     const w = gaussianKernel1d(1);
-    const b = gaussianBlur(img, 1);
+    const b = gaussianBlur(img, S28, 1);
     // column 0 receives taps k = -4..0 all from column 0 -> sum of w[0..4] = 1/2 + w_centre/2
     expect(at(b, 10, 0)).toBeCloseTo(0.5 + w[4] / 2, 6);
     expect(at(b, 10, 1)).toBeCloseTo(w[0] + w[1] + w[2] + w[3], 6); // taps k = -4..-1 clamp to column 0
@@ -70,12 +73,12 @@ describe("gaussian_blur", () => {
 
   it("keeps a constant image constant and preserves the mean away from the borders", () => {
     for (const v of [0, 0.37, 1]) {
-      const b = gaussianBlur(new Float32Array(784).fill(v), 0.8);
+      const b = gaussianBlur(new Float32Array(784).fill(v), S28, 0.8);
       expect(maxDev(b, v)).toBeLessThan(1e-6);
     }
     const img = new Float32Array(784); // blob well inside: margin 6 > radius 4
     for (let r = 6; r < 22; r++) for (let c = 6; c < 22; c++) img[r * 28 + c] = ((r * c) % 5) / 4;
-    const b = gaussianBlur(img, 1);
+    const b = gaussianBlur(img, S28, 1);
     expect(sum(b)).toBeCloseTo(sum(img), 3);
   });
 
@@ -84,7 +87,7 @@ describe("gaussian_blur", () => {
     img[14 * 28 + 14] = 1;
     const w = gaussianKernel1d(0.7);
     const r = (w.length - 1) / 2;
-    const b = gaussianBlur(img, 0.7);
+    const b = gaussianBlur(img, S28, 0.7);
     for (let dy = -r; dy <= r; dy++)
       for (let dx = -r; dx <= r; dx++) expect(at(b, 14 + dy, 14 + dx)).toBeCloseTo(w[dy + r] * w[dx + r], 7);
   });
@@ -94,7 +97,7 @@ describe("contrast and brightness", () => {
   it("contrast leaves a mean-valued (constant) image unchanged", () => {
     const img = new Float32Array(784 * 2).fill(0.42);
     for (const c of CORRUPTIONS.contrast.severities as number[]) {
-      const y = contrast(img, c);
+      const y = contrast(img, S28, c);
       expect(maxDev(y, 0.42)).toBeLessThan(1e-6);
     }
   });
@@ -102,17 +105,17 @@ describe("contrast and brightness", () => {
   it("contrast scales the deviation from the image mean by c", () => {
     const img = pattern().map((v) => 0.3 + 0.4 * v); // in [0.3, 0.7]: no clipping for c <= 1
     const m = sum(img) / 784;
-    const y = contrast(img, 0.3);
+    const y = contrast(img, S28, 0.3);
     for (let j = 0; j < 784; j++) expect(y[j] - m).toBeCloseTo(0.3 * (img[j] - m), 6);
     // and clips: c = 3 pushes the extremes out of [0,1]
-    const z = contrast(pattern(), 3);
+    const z = contrast(pattern(), S28, 3);
     expect(Math.min(...z)).toBe(0);
     expect(Math.max(...z)).toBe(1);
   });
 
   it("brightness is clip(x + c) (HSV value shift on gray pixels)", () => {
     const img = pattern();
-    const y = brightness(img, 0.3);
+    const y = brightness(img, S28, 0.3);
     for (let j = 0; j < 784; j++) expect(y[j]).toBeCloseTo(Math.min(1, img[j] + 0.3), 6);
   });
 });
@@ -138,7 +141,7 @@ describe("pixelate (PIL BOX resize)", () => {
 
   it("28 -> 14 is the mean of each 2x2 block; an image constant on those blocks survives 28 -> 14 -> 28", () => {
     const img = pattern();
-    const low = resizeBox(img, 28, 14);
+    const low = resizeBox(img, S28, 14, 14);
     for (let r = 0; r < 14; r++)
       for (let c = 0; c < 14; c++) {
         const m = (at(img, 2 * r, 2 * c) + at(img, 2 * r, 2 * c + 1) + at(img, 2 * r + 1, 2 * c) + at(img, 2 * r + 1, 2 * c + 1)) / 4;
@@ -146,14 +149,14 @@ describe("pixelate (PIL BOX resize)", () => {
       }
     const blocks = new Float32Array(784);
     for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) blocks[r * 28 + c] = low[(r >> 1) * 14 + (c >> 1)];
-    expect(Array.from(pixelate(blocks, 0.5))).toEqual(Array.from(blocks));
+    expect(Array.from(pixelate(blocks, S28, 0.5))).toEqual(Array.from(blocks));
   });
 
   it("leaves constant images unchanged at every severity, and changes the pattern", () => {
     const img = new Float32Array(784 * 2).fill(0.6);
     for (const sev of [1, 2, 3, 4, 5] as const) {
-      expect(maxDev(CORRUPTIONS.pixelate.apply(img, sev, 0), 0.6)).toBeLessThan(1e-6);
-      const y = CORRUPTIONS.pixelate.apply(pattern(), sev, 0);
+      expect(maxDev(CORRUPTIONS.pixelate.apply(img, S28, sev, 0), 0.6)).toBeLessThan(1e-6);
+      const y = CORRUPTIONS.pixelate.apply(pattern(), S28, sev, 0);
       expect(y.some((v, j) => Math.abs(v - pattern()[j]) > 0.05)).toBe(true);
     }
   });
@@ -163,24 +166,24 @@ describe("affine", () => {
   it("an integer shift moves a single bright pixel by (dx, dy) exactly", () => {
     const img = new Float32Array(784);
     img[10 * 28 + 12] = 1;
-    const y = warpAffine(img, { dx: 3, dy: -2, rotation: 0, scale: 1 });
+    const y = warpAffine(img, S28, { dx: 3, dy: -2, rotation: 0, scale: 1 });
     expect(at(y, 8, 15)).toBe(1);
     expect(sum(y)).toBe(1);
     // off the image: the pixel is lost, zeros come in
-    expect(sum(warpAffine(img, { dx: 20, dy: 0, rotation: 0, scale: 1 }))).toBe(0);
+    expect(sum(warpAffine(img, S28, { dx: 20, dy: 0, rotation: 0, scale: 1 }))).toBe(0);
   });
 
   it("rotates about the centre (13.5, 13.5): +pi/2 sends (x, y) to (27 - y, x) (clockwise on screen)", () => {
     const img = new Float32Array(784);
     img[3 * 28 + 20] = 1; // row 3, col 20 -> x = 20, y = 3 -> x' = 24, y' = 20
-    const y = warpAffine(img, { dx: 0, dy: 0, rotation: Math.PI / 2, scale: 1 });
+    const y = warpAffine(img, S28, { dx: 0, dy: 0, rotation: Math.PI / 2, scale: 1 });
     expect(at(y, 20, 24)).toBeCloseTo(1, 6);
     expect(sum(y)).toBeCloseTo(1, 6);
   });
 
   it("matches scipy.ndimage.affine_transform(order=1, mode='grid-constant') for a combined map", () => {
     // Forward map C + 0.8 R(0.3) (p - C) + (2, -1); scipy 1.17 reference on pattern().
-    const y = warpAffine(pattern(), { dx: 2, dy: -1, rotation: 0.3, scale: 0.8 });
+    const y = warpAffine(pattern(), S28, { dx: 2, dy: -1, rotation: 0.3, scale: 0.8 });
     const pts: [number, number][] = [[0, 0], [3, 20], [14, 14], [20, 5], [27, 27], [10, 26], [26, 1]];
     const ref = [0, 0.624605313, 0.679132266, 0.480640101, 0, 0.276649991, 0];
     pts.forEach(([r, c], i) => expect(at(y, r, c)).toBeCloseTo(ref[i], 6));
@@ -192,7 +195,7 @@ describe("affine", () => {
       for (let r = 0; r < 28; r++)
         for (let c = 0; c < 28; c++) blob[i * 784 + r * 28 + c] = Math.exp(-((r - 13.5) ** 2 + (c - 13.5) ** 2) / 8);
     AFFINE_SEVERITIES.forEach((sev, k) => {
-      const y = affine(blob, sev, 17 + k);
+      const y = affine(blob, S28, sev, 17 + k);
       for (let i = 0; i < 4; i++) {
         let m = 0;
         let mx = 0;

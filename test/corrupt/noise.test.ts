@@ -8,8 +8,10 @@ import {
   poissonSample,
   shotNoise,
   speckleNoise,
+  type ImageShape,
 } from "../../src/corrupt/index.ts";
 
+const S28: ImageShape = { h: 28, w: 28, c: 1 };
 const N_IMAGES = 40; // 31,360 pixels per statistic
 const constant = (v: number, n = N_IMAGES) => new Float32Array(n * 784).fill(v);
 
@@ -27,7 +29,7 @@ describe("gaussian_noise", () => {
     const x = constant(0.5);
     for (const sev of [1, 2, 3, 4, 5] as const) {
       const c = CORRUPTIONS.gaussian_noise.severities[sev - 1] as number;
-      const { mean, variance } = meanVar(CORRUPTIONS.gaussian_noise.apply(x, sev, 11));
+      const { mean, variance } = meanVar(CORRUPTIONS.gaussian_noise.apply(x, S28, sev, 11));
       expect(Math.abs(mean - 0.5)).toBeLessThan(4 * (c / Math.sqrt(x.length)));
       expect(variance / (c * c)).toBeGreaterThan(0.97); // sd of the ratio ~ sqrt(2/N) = 0.008
       expect(variance / (c * c)).toBeLessThan(1.03);
@@ -36,8 +38,8 @@ describe("gaussian_noise", () => {
 
   it("unclipped mode keeps values outside [0,1]; clipped mode is its clip", () => {
     const x = constant(0.5, 5);
-    const raw = gaussianNoise(x, 1, 3, false);
-    const clipped = gaussianNoise(x, 1, 3, true);
+    const raw = gaussianNoise(x, S28, 1, 3, false);
+    const clipped = gaussianNoise(x, S28, 1, 3, true);
     expect(Math.min(...raw)).toBeLessThan(0);
     expect(Math.max(...raw)).toBeGreaterThan(1);
     expect(meanVar(raw).variance).toBeGreaterThan(0.95);
@@ -51,7 +53,7 @@ describe("shot_noise", () => {
     let checked = 0;
     for (const x0 of [0.3, 0.7]) {
       for (const c of [500, 100, 50, 12, 3]) {
-        const { mean, variance } = meanVar(shotNoise(constant(x0), c, 5));
+        const { mean, variance } = meanVar(shotNoise(constant(x0), S28, c, 5));
         if (x0 * c + 4 * Math.sqrt(x0 * c) < c) {
           expect(Math.abs(mean - x0)).toBeLessThan(4 * Math.sqrt(x0 / c / (N_IMAGES * 784)));
           expect(variance / (x0 / c)).toBeGreaterThan(0.96);
@@ -66,7 +68,7 @@ describe("shot_noise", () => {
   it("zero pixels stay zero; output is a multiple of 1/c", () => {
     const x = constant(0.4, 2);
     x.fill(0, 0, 784);
-    const y = shotNoise(x, 50, 1);
+    const y = shotNoise(x, S28, 50, 1);
     expect(y.subarray(0, 784).every((v) => v === 0)).toBe(true);
     for (const v of y.subarray(784)) expect(Math.abs(v * 50 - Math.round(v * 50))).toBeLessThan(1e-4);
   });
@@ -107,7 +109,7 @@ describe("impulse_noise", () => {
   it("flips a fraction c of pixels, half to 1 and half to 0 (skimage s&p, salt_vs_pepper 0.5)", () => {
     const x = constant(0.5);
     for (const c of [0.01, 0.07, 0.27]) {
-      const y = impulseNoise(x, c, 8);
+      const y = impulseNoise(x, S28, c, 8);
       let salt = 0;
       let pepper = 0;
       let other = 0;
@@ -130,7 +132,7 @@ describe("speckle_noise", () => {
     let checked = 0;
     for (const x0 of [0.25, 0.5]) {
       for (const c of [0.06, 0.2, 0.6]) {
-        const { mean, variance } = meanVar(speckleNoise(constant(x0), c, 4));
+        const { mean, variance } = meanVar(speckleNoise(constant(x0), S28, c, 4));
         if (x0 * (1 + 5 * c) <= 1 && 5 * c <= 1) {
           // no clipping within 5 sigma on either side
           const s = x0 * c;

@@ -85,8 +85,8 @@ describe("severity tables", () => {
   });
 
   it("pixelate sizes are int(28 c) as PIL's resize gets them", () => {
-    expect(CIFAR10C.pixelate.map((c) => pixelateSide(c))).toEqual([26, 25, 23, 21, 18]);
-    expect(MNISTC.pixelate.map((c) => pixelateSide(c))).toEqual([16, 14, 11, 8, 7]);
+    expect(CIFAR10C.pixelate.map((c) => pixelateSide(c, 28))).toEqual([26, 25, 23, 21, 18]);
+    expect(MNISTC.pixelate.map((c) => pixelateSide(c, 28))).toEqual([16, 14, 11, 8, 7]);
   });
 
   it("the E3 Gaussian grid is the spec's", () => {
