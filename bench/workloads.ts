@@ -9,7 +9,7 @@
  *
  *   W1 mlp_step          MLP 784-512-512-512-10 train step, batch 128, one core      samples/s
  *   W1 mlp_step_2cores   the same, ours on 2 Wasm worker threads (ref: 1 thread)     samples/s
- *   W2 cnn_step          spec CNN train step, batch 128, one core                    samples/s
+ *   W2 cnn_step          CNN train step (docs/method.md §4), batch 128, one core                    samples/s
  *   W2 cnn_step_2cores   the same, ours on 2 threads (ref: 1 thread)                 samples/s
  *   W3 hvp               one exact HVP, MLP 784-512-512-10 in-NINR, batch 512        ms
  *   W3 curvature         one lambda_niw estimate (Lanczos on the NIW block), batch 256  ms

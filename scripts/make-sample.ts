@@ -1,5 +1,5 @@
 /**
- * Regenerate the bundled Fashion-MNIST sample in data/sample/ (spec §4, data):
+ * Regenerate the bundled Fashion-MNIST sample in data/sample/ (docs/method.md §4, data):
  * 100 images per class from train (1000) and 50 per class from t10k (500), chosen by
  * `stratifiedPick` with one `HostRng(0)` stream (train pick first, then test), kept in
  * ascending order of original index. Also writes indices.json (the picked original indices)

@@ -1,5 +1,5 @@
 /**
- * Additive Gaussian test noise (spec 4, E3): x + N(0, s^2), optionally clipped to [0,1].
+ * Additive Gaussian test noise (docs/method.md §4, E3): x + N(0, s^2), optionally clipped to [0,1].
  * Pure: returns a new array; the draw comes from the given seed. Shape-agnostic: one draw per
  * value, in memory order, from a single stream (per-image streams: `gaussianNoise` in noise.ts).
  */

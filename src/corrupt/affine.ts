@@ -1,5 +1,5 @@
 /**
- * Affine corruption (spec 4, E3 "affine shifts"): shift + rotate + shrink about the image
+ * Affine corruption (docs/method.md §4, E3 "affine shifts"): shift + rotate + shrink about the image
  * centre, bilinear resampling with zeros outside the image, as MNIST-C's `shear` / `scale` /
  * `rotate` / `translate` (google-research/mnist-c `corruptions.py`: `skimage.transform.warp(x,
  * inverse_map=AffineTransform(...))`, whose defaults are order=1 (bilinear) and mode='constant',

@@ -1,5 +1,5 @@
 /**
- * Shared plumbing for the test-time corruption suite (spec 4, E3): image-shape checks, seed
+ * Shared plumbing for the test-time corruption suite (docs/method.md §4, E3): image-shape checks, seed
  * checks, and the per-image RNG scheme.
  *
  * Images are a batch of `n` images of one `ImageShape` {h, w, c}: a `Float32Array` of

@@ -1,4 +1,4 @@
-/** Test-time corruption suite for spec 4, E3 (robustness), on NHWC images of any `ImageShape`. See `suite.ts`. */
+/** Test-time corruption suite for docs/method.md §4, E3 (robustness), on NHWC images of any `ImageShape`. See `suite.ts`. */
 export { addGaussianNoise } from "./additive.ts";
 export { affine, drawAffineParams, warpAffine, warpAffineImage, type AffineParams } from "./affine.ts";
 export { gaussianBlur, gaussianKernel1d } from "./blur.ts";

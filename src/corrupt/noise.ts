@@ -1,5 +1,5 @@
 /**
- * The four pixel-noise corruptions of CIFAR-10-C / MNIST-C (spec 4, E3), on [n*h*w*c] NHWC
+ * The four pixel-noise corruptions of CIFAR-10-C / MNIST-C (docs/method.md §4, E3), on [n*h*w*c] NHWC
  * images in [0,1] (see `images.ts`). Noise is independent per value (pixel and channel), drawn
  * in memory order from the image's own generator, and every output is clipped to [0,1] as in
  * the sources. The same seed gives each image the same random stream at every severity (common

@@ -1,5 +1,5 @@
 /**
- * The E3 robustness suite (spec 4): the corruption registry with 5 severities each, `corrupt`,
+ * The E3 robustness suite (docs/method.md §4): the corruption registry with 5 severities each, `corrupt`,
  * and the additive-Gaussian test grid.
  *
  * `CORRUPTIONS` uses the CIFAR-10-C constants (Hendrycks & Dietterich 2019,
@@ -30,7 +30,7 @@ import {
   type SeverityTable,
 } from "./tables.ts";
 
-/** Names of the corruptions, in the spec's order. */
+/** Names of the corruptions, in the order of docs/method.md §4.3. */
 export const CORRUPTION_NAMES = [
   "gaussian_noise",
   "shot_noise",
@@ -180,7 +180,7 @@ export function corrupt(
   return reg[name].apply(images, shape, severity, seed, { firstIndex: opts.firstIndex });
 }
 
-/** Spec E3's test-time additive Gaussian noise levels `s` (std, on the [0,1] pixel scale). */
+/** E3's (docs/method.md §4.3) test-time additive Gaussian noise levels `s` (std, on the [0,1] pixel scale). */
 export const GAUSSIAN_GRID: readonly number[] = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2];
 
 /** The two E3 variants of the Gaussian grid. */
@@ -188,14 +188,14 @@ export const GAUSSIAN_GRID_MODES = ["unclipped", "clipped"] as const;
 export type GaussianGridMode = (typeof GAUSSIAN_GRID_MODES)[number];
 
 /**
- * Spec E3 additive Gaussian noise: x + N(0, s^2) per value, `mode` "clipped" clips to [0,1],
+ * E3 (docs/method.md §4.3) additive Gaussian noise: x + N(0, s^2) per value, `mode` "clipped" clips to [0,1],
  * "unclipped" does not. Elementwise, so it needs no image shape and works on any data (images
  * or vectors), but it draws per sample, via `addGaussianNoise` (additive.ts) from the sample's
  * own seed (see `images.ts`): `sampleSize` is the number of values per sample (h*w*c for NHWC
  * images, 784 for Fashion-MNIST, D for vectors), which splits `images` into samples and fixes
  * what `opts.firstIndex` counts. "clipped" at s equals the clip of "unclipped" at s for the same
  * seed, and the result equals `gaussianNoise` with any shape of h*w*c = `sampleSize`. Any s >= 0
- * is accepted; `GAUSSIAN_GRID` lists the spec's levels.
+ * is accepted; `GAUSSIAN_GRID` lists the levels of docs/method.md §4.3.
  * @param images [n*sampleSize] in [0,1]; @returns [n*sampleSize]
  */
 export function additiveGaussian(

@@ -1,5 +1,5 @@
 /**
- * Severity tables of the corruption suite (spec 4, E3), with their published sources.
+ * Severity tables of the corruption suite (docs/method.md §4, E3), with their published sources.
  *
  * CIFAR-10-C: D. Hendrycks and T. Dietterich, "Benchmarking Neural Network Robustness to Common
  * Corruptions and Perturbations", ICLR 2019. Constants from repository `hendrycks/robustness`,
@@ -115,7 +115,7 @@ export type AffineSeverity = { readonly shift: number; readonly rotation: number
  * (1..5 px, random sign per axis); `rotation` is half MNIST-C's `rotate` table
  * (0.1..0.5 rad = 5.7..28.6 degrees, random sign); `scale` halves the shrinkage of MNIST-C's
  * `scale` table (forward factor 1 - (1 - s)/2 for s = .9 .. .5, i.e. .95 .. .75). The rotate and
- * scale parts are halved because all three act at once. Shear is left out (the spec asks for
+ * scale parts are halved because all three act at once. Shear is left out (docs/method.md §4.3 asks for
  * shifts; MNIST-C's shear is a separate corruption).
  */
 export const AFFINE_SEVERITIES: readonly AffineSeverity[] = [

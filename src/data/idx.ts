@@ -1,5 +1,5 @@
 /**
- * Pure parser / encoder for IDX files, the format Fashion-MNIST ships in (spec §4, data).
+ * Pure parser / encoder for IDX files, the format Fashion-MNIST ships in (docs/method.md §4, data).
  * No I/O here: callers read (and gunzip) the bytes and pass a `name` used in error messages.
  *
  * Layout (big-endian): bytes 0..1 are zero, byte 2 is the element type (0x08 = unsigned byte,

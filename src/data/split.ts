@@ -1,6 +1,6 @@
 /**
  * Pure, seeded helpers on a data split: hold-out, subsets, shuffled mini-batch indices and
- * copying examples out (spec §4: 5k of the 60k train images held out for selection; plain SGD
+ * copying examples out (docs/method.md §4: 5k of the 60k train images held out for selection; plain SGD
  * with batch 64). All randomness comes from `HostRng`, so the same seed gives the same split
  * on every platform. No I/O.
  */
@@ -31,7 +31,7 @@ function sortedCopy(a: Int32Array): Int32Array {
 }
 
 /**
- * Split off `nHoldout` examples for model selection (spec §4: 5000 of the 60000 train images).
+ * Split off `nHoldout` examples for model selection (docs/method.md §4: 5000 of the 60000 train images).
  * A permutation from `HostRng(seed)` is drawn; its first `nHoldout` entries are the hold-out,
  * the rest the fit set. Each part keeps the original order (indices sorted ascending), so the
  * two parts are disjoint, cover the split, and are easy to verify; training shuffles anyway.
@@ -67,7 +67,7 @@ export function subset(split: Split, n: number, seed: number): Split {
 }
 
 /**
- * One shuffled epoch of mini-batch index lists (spec §4: plain SGD, batch 64).
+ * One shuffled epoch of mini-batch index lists (docs/method.md §4: plain SGD, batch 64).
  * Draws a permutation of `0..n-1` from `rng` (advancing it, so successive epochs differ) and
  * cuts it into batches of `batchSize`. Choice: the last, partial batch (`n % batchSize`
  * examples) is KEPT, so every example is seen exactly once per epoch; callers that need equal
@@ -75,7 +75,7 @@ export function subset(split: Split, n: number, seed: number): Split {
  */
 export function batchIndices(n: number, batchSize: number, rng: HostRng): Int32Array[] {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new NinrError(`batch size ${batchSize} is invalid; use a positive integer (the spec's default is 64)`);
+    throw new NinrError(`batch size ${batchSize} is invalid; use a positive integer (the default is 64)`);
   }
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`batchIndices: bad n ${n}`);
   const perm = rng.permutation(n);

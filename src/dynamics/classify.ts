@@ -1,16 +1,17 @@
 /**
- * The trajectory classifier of spec 2: which phase a training run was observed in, from its
+ * The trajectory classifier of docs/method.md §2: which phase a training run was observed in, from its
  * curvature trace k(t) = eta * lambda_noise(t), its loss and its outcome. Thresholds are named
- * and configurable; the defaults are the spec's.
+ * and configurable; the defaults are those of docs/method.md §2.6 (values: §7.2).
  */
+import { DEFAULT_CONFIG } from "../config.ts";
 import { DECOUPLED_K_STEPS, K_CATAPULT, type Phase } from "./predict.ts";
 
 export type { Phase };
 
 export type ClassifierThresholds = {
-  /** Stability threshold of k (spec 2: |1 - k| >= 1). */
+  /** Stability threshold of k (docs/method.md §2: |1 - k| >= 1). */
   kCatapult: number;
-  /** k * steps below this: the NIWs never feel the curvature (spec 2 "say > 3"). */
+  /** k * steps below this: the NIWs never feel the curvature (docs/method.md §2 "say > 3"). */
   decoupledKSteps: number;
   /** Training loss above this is divergence. */
   divergeLoss: number;
@@ -18,7 +19,7 @@ export type ClassifierThresholds = {
   chanceAcc: number;
 };
 
-export const DEFAULT_THRESHOLDS: ClassifierThresholds = { kCatapult: K_CATAPULT, decoupledKSteps: DECOUPLED_K_STEPS, divergeLoss: 1e6, chanceAcc: 0.15 };
+export const DEFAULT_THRESHOLDS: ClassifierThresholds = { kCatapult: K_CATAPULT, decoupledKSteps: DECOUPLED_K_STEPS, divergeLoss: DEFAULT_CONFIG.divergeLoss, chanceAcc: 0.15 };
 
 export type Trajectory = {
   /** Steps at which k was measured (first at 0, initialization). */

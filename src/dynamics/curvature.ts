@@ -1,5 +1,5 @@
 /**
- * The curvature numbers of spec 2 ("Which curvature"), measured on real batches with fresh NIN
+ * The curvature numbers of docs/method.md §2 ("Which curvature"), measured on real batches with fresh NIN
  * noise:
  *
  *   lambda_noise  top eigenvalue of the noise-mode Gauss–Newton matrix
@@ -20,7 +20,7 @@
  *   sigma      1        10      30      100     300
  *   k          4.9e-5   3.6e-3  0.038   0.69    7.6
  *   lambda_max 1.21     1.24    4.40    69.7    767     (-> lambda_noise: the noise dominates)
- *   lambda_niw / lambda_noise about 0.45-0.56 throughout (the spec's "about half").
+ *   lambda_niw / lambda_noise about 0.45-0.56 throughout (docs/method.md §2.3: "about half").
  * Cost per batch (bench/curvature.ts and `ninr bench` W3, batch 256, gradient-equivalents,
  * 2026-11-29): lambda_noise alone about 36 (12 Lanczos steps; 28 with iters 10, tol 1e-2);
  * lambda_niw alone 16-17 (11 steps of the NIW-block product; 34 when it masked the
@@ -34,7 +34,7 @@
  * in float64. On 784-8-10 it agrees with the exact Hessian to 1% (tested).
  * Dropout and CDT input noise are NOT part of the measured loss: the curvature is that of the
  * NIN-noisy cross-entropy. k = lr * lambda_noise assumes plain SGD (momentum moves the
- * thresholds; the spec's default is momentum 0).
+ * thresholds; the default is momentum 0, docs/method.md §7.1).
  *
  * Two layers: `measureCurvature(cfg, info, params, state, split)` for real runs (any dataset
  * and registered model, the run's NIN placement and noise), over the generic

@@ -1,12 +1,12 @@
 /**
- * Decay-time estimates for NIW, train-loss and test-loss trajectories (spec 2 and E1).
+ * Decay-time estimates for NIW, train-loss and test-loss trajectories (docs/method.md §2 and E1).
  * Pure functions on (t, y) series; times are in optimizer steps.
  */
 
 /**
  * Exponential decay time of a series that decays towards zero (e.g. the NIW output coupling
  * ||J theta||): tau = -1 / slope of a least-squares line through (t, ln y). Short runs rarely
- * see y fall to 1/e (spec 2), and the log-linear slope needs no crossing. Fitted from the first
+ * see y fall to 1/e (docs/method.md §2), and the log-linear slope needs no crossing. Fitted from the first
  * point after t0 (one SGD step can double a small coupling, so the start is the value after
  * step 1). Returns Infinity when the series does not decay, null with fewer than 3 usable points.
  */
@@ -57,7 +57,7 @@ export function relaxationTime(t: number[], y: number[], opts: { fromIndex?: num
   return null;
 }
 
-/** The decay time theory predicts for 0 < k < 2 (spec 2): -1 / ln|1 - k|. */
+/** The decay time theory predicts for 0 < k < 2 (docs/method.md §2): -1 / ln|1 - k|. */
 export function predictedDecayTime(k: number): number {
   const a = Math.abs(1 - k);
   return a === 0 ? 0 : -1 / Math.log(a);

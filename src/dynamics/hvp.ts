@@ -1,5 +1,5 @@
 /**
- * Curvature matrix-vector products on parameter trees, never forming a matrix (spec 2):
+ * Curvature matrix-vector products on parameter trees, never forming a matrix (docs/method.md §2):
  *
  *   Hessian   H v  of a scalar batch loss: exact (reverse-over-forward under `jit`; or
  *             forward-over-reverse, `linearize(grad(loss))` reused across calls), or the central
@@ -22,7 +22,7 @@
  *                        G = sigma^2 mean_x sum_i Js^T H_out Js, exactly proportional to sigma^2.
  * In the linear toy model (MSE) both give (mean eps^2 resp. sigma^2) (|v|^2 + |theta|^2).
  * Why "sampled" is the default: on the default MLP (in-NINR, init, batch 256) it agrees with the
- * full noisy-loss Hessian's lambda_max once the noise dominates, as spec 2 says lambda_noise
+ * full noisy-loss Hessian's lambda_max once the noise dominates, as docs/method.md §2 says lambda_noise
  * must (sigma 100: 68.8 vs 69.7; sigma 300: 763 vs 767), while "zero" does not (49, 442);
  * sampled / zero = 1.0 at sigma 1, 0.73 at 10, 1.4 at 100, 1.7 at 300.
  *

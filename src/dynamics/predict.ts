@@ -1,6 +1,6 @@
 /**
- * Phase prediction from the stability number k = eta * lambda_noise (spec 2), and the
- * phase-aware choice of sigma for a target k (spec 6, "Phase-aware sigma selection").
+ * Phase prediction from the stability number k = eta * lambda_noise (docs/method.md §2), and the
+ * phase-aware choice of sigma for a target k (docs/method.md §6, "Phase-aware sigma selection").
  *
  * Pure math: the measurement is passed in as a function, so this module runs no model.
  */
@@ -12,12 +12,12 @@ export type Phase = "decoupled" | "decay" | "catapult" | "divergent";
 export const K_CATAPULT = 2;
 /**
  * Default divergence ceiling for ReLU nets. The linear toy model diverges at k = 4 exactly
- * (src/dynamics/toy.ts); the spec reports ReLU nets converging through catapults up to roughly
+ * (src/dynamics/toy.ts); docs/method.md §2.4 reports ReLU nets converging through catapults up to roughly
  * k = 12, so 12 is the default here and 4 is the right value for linear models.
  */
 export const K_CEILING_RELU = 12;
 export const K_CEILING_LINEAR = 4;
-/** Decoupled below this k * steps: the NIWs cannot feel the curvature within the run (spec 2: "say > 3"). */
+/** Decoupled below this k * steps: the NIWs cannot feel the curvature within the run (docs/method.md §2: "say > 3"). */
 export const DECOUPLED_K_STEPS = 3;
 
 export type PhaseInput = {
@@ -25,7 +25,7 @@ export type PhaseInput = {
   k: number;
   /** SGD steps the run will take. */
   steps: number;
-  /** Divergence ceiling (default 12: ReLU nets, spec 2; use 4 for the linear model). */
+  /** Divergence ceiling (default 12: ReLU nets, docs/method.md §2; use 4 for the linear model). */
   ceiling?: number;
   /** Decoupled when k * steps is below this (default 3). */
   decoupledKSteps?: number;
@@ -49,7 +49,7 @@ export function predictPhase(input: PhaseInput): Phase {
   return "catapult";
 }
 
-/** Target k for a phase (spec 2, practical recipe: k ~ 1 for decay, k ~ 3 for catapult). */
+/** Target k for a phase (docs/method.md §2, practical recipe: k ~ 1 for decay, k ~ 3 for catapult). */
 export const TARGET_K = { decay: 1, catapult: 3 } as const;
 
 export type SigmaSearchOptions = {
@@ -78,7 +78,7 @@ export type SigmaSearchResult = {
  * Pick sigma so that the measured k equals `targetK` (decay ~1, catapult ~3).
  *
  * 1. Measure k at sigma0 and guess by sigma^2 scaling: sigma = sigma0 sqrt(target / k0).
- * 2. Measure there. The spec warns the sigma^2 guess can overestimate k up to 4x at large
+ * 2. Measure there. docs/method.md §2.7 warns the sigma^2 guess can overestimate k up to 4x at large
  *    sigma (ReLU patterns and softmax saturation change with the noise), so refine in
  *    (log sigma, log k): secant steps, kept inside the bracket [k < target, k > target] once
  *    there is one (falling back to bisection when the secant leaves it or stalls); before a

@@ -1,5 +1,5 @@
 /**
- * The linear toy model of spec section 3: an exact, cheap check of the NINR phase boundaries.
+ * The linear toy model of docs/method.md §3: an exact, cheap check of the NINR phase boundaries.
  *
  * Model (width n, scalar regression y = a x, one NIN on the first layer):
  *
@@ -37,11 +37,13 @@
  *     s' = s (1 - eta lambda + (eta m2 s)^2)
  *
  * Averaged over fresh Gaussian noise, E[m2^2] = sigma^4 (1 + 2/B), so the expected change is
- * eta sigma^2 s^2 (eta lambda (1 + 2/B) - 4): the spec's formula up to a 2/B correction.
+ * eta sigma^2 s^2 (eta lambda (1 + 2/B) - 4): the docs/method.md §3.3 formula up to a 2/B correction.
  *
  * Pure math: no I/O, no logging. Randomness only from HostRng.
  */
+import { DEFAULT_CONFIG } from "../config.ts";
 import { NinrError } from "../errors.ts";
+import { DECOUPLED_K_STEPS, K_CATAPULT, K_CEILING_LINEAR } from "./predict.ts";
 import { HostRng } from "../engine/hostRng.ts";
 import { median } from "../stats.ts";
 
@@ -49,19 +51,19 @@ import { median } from "../stats.ts";
 // Thresholds (named, documented; the classifier below uses only these)
 // ---------------------------------------------------------------------------------------------
 
-/** eta*lambda above which the noise mode is linearly unstable (|1 - k| > 1): catapult onset. */
-export const K_CATAPULT = 2;
-/** eta*lambda above which |v|^2 + |theta|^2 grows under the noise-only map: divergence. */
-export const K_DIVERGE = 4;
-/** Population loss above which a run is stopped and called divergent (spec: "loss above 1e6"). */
-export const LOSS_DIVERGE = 1e6;
+/** eta*lambda above which the noise mode is linearly unstable (|1 - k| > 1): catapult onset (predict.ts). */
+export { K_CATAPULT };
+/** eta*lambda above which |v|^2 + |theta|^2 grows under the noise-only map: divergence (the linear ceiling). */
+export const K_DIVERGE = K_CEILING_LINEAR;
+/** Population loss above which a run is stopped and called divergent (the runs' divergeLoss default). */
+export const LOSS_DIVERGE = DEFAULT_CONFIG.divergeLoss;
 /**
  * A catapult must raise the peak |v.theta| above CATAPULT_RISE times its value after step 1
- * (rises are measured after the first step, not at initialisation: spec section 2).
+ * (rises are measured after the first step, not at initialisation: docs/method.md §2.6).
  */
 export const CATAPULT_RISE = 1.2;
-/** Below this k0 * steps the NIWs cannot feel the curvature within the run: "decoupled". */
-export const DECOUPLED_K_STEPS = 3;
+/** Below this k0 * steps the NIWs cannot feel the curvature within the run: "decoupled" (predict.ts). */
+export { DECOUPLED_K_STEPS };
 /** Absolute tolerance on eta*lambda when testing "started at or above K_CATAPULT". */
 export const K_TOL = 1e-9;
 /** Fraction of the run used as the tail window for "eta*lambda still growing at the end". */
@@ -218,7 +220,7 @@ export function dataLambda(p: ToyParams): number {
   return dot(p.u, p.u) + dot(p.v, p.v);
 }
 
-/** Spec defaults: u ~ N(0,1), v, theta ~ N(0, 1/n). */
+/** Defaults (docs/method.md §3.4): u ~ N(0,1), v, theta ~ N(0, 1/n). */
 export function initToyParams(width: number, rng: HostRng): ToyParams {
   const u = new Float64Array(width), v = new Float64Array(width), theta = new Float64Array(width);
   const sd = 1 / Math.sqrt(width);
@@ -297,7 +299,7 @@ export interface ToyTraces {
   loss: Float64Array;
   /** Population test loss (eps = 0): (p-a)^2 / 2. */
   testLoss: Float64Array;
-  /** Output coupling |v . theta| (= |d f / d eps|, the spec's ||J theta||). */
+  /** Output coupling |v . theta| (= |d f / d eps|, the coupling ||J theta|| of docs/method.md §2.6). */
   coupling: Float64Array;
   /** eta * lambda(t), lambda(t) = sigma^2 (|v|^2 + |theta|^2). */
   k: Float64Array;

@@ -1,7 +1,7 @@
 /**
  * Fast 3x3-style convolution and 2x2 max-pooling for the Wasm backend.
  *
- * Why not `lax.conv`: on jax-js's Wasm backend it ran the spec's CNN about 20x slower than the
+ * Why not `lax.conv`: on jax-js's Wasm backend it ran the CNN of docs/method.md §4 about 20x slower than the
  * same convolution written with shifted slices and matmuls, because the matmul kernel is the only
  * one that is tiled and vectorised. How the matmuls are arranged matters as much, and the best
  * arrangement depends on what the program does with the convolution, because jax-js's autodiff

@@ -46,7 +46,7 @@ export function forModel<T>(p: { name: string }, table: Record<string, T>, model
 export const COMPARE_PRESETS: Record<string, ComparePreset> = {
   /**
    * Minutes, not hours: 2 seeds, training subsets, one L2 and one Dropout strength, 2,000 test
-   * images. eta = 0.05 (not the spec's 0.01) so that a short budget reaches a meaningful
+   * images. eta = 0.05 (not the paper protocol's 0.01) so that a short budget reaches a meaningful
    * accuracy; every method uses the same eta and the NINR sigmas are measured at it.
    */
   quick: {
@@ -76,7 +76,7 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     robustness: { testSubset: { mlp: 200, cnn: 100 }, gaussianModes: ["clipped"], severities: [1] },
     sigmaSearch: CURVATURE_BUDGETS.smokeSigma,
   },
-  /** The spec's protocol: eta 0.01, batch 64, 5 seeds, all L2/Dropout strengths, full data (3 epochs MLP, 2 CNN: the spec gives no epoch count). Hours. */
+  /** The paper protocol (docs/method.md §4): eta 0.01, batch 64, 5 seeds, all L2/Dropout strengths, full data (3 epochs MLP, 2 CNN: epoch counts are ours, docs/method.md §7.4). Hours. */
   paper: {
     name: "paper",
     models: ["mlp", "cnn"],

@@ -23,6 +23,8 @@ export const PHASE_COLORS: Readonly<Record<string, string>> = {
   decay: "#2ca02c",
   catapult: "#ff7f0e",
   divergent: "#d62728",
+  /** The toy model's "no clear phase within the run". */
+  unresolved: "#9467bd",
 };
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The training loop: epochs of shuffled mini-batches through the jitted step, metrics, and
- * divergence as a result (spec 2: NaN/inf or loss above `divergeLoss` stops the run and marks
+ * divergence as a result (docs/method.md §2: NaN/inf or loss above `divergeLoss` stops the run and marks
  * it diverged; it never throws).
  *
  * Randomness: the jax-js key tree starts at `random.key(cfg.seed)`, split by position into the

@@ -83,7 +83,7 @@ export function chain(...ts: GradientTransformation[]): GradientTransformation {
   };
 }
 
-/** SGD with optional momentum and L2 on the masked parameters (spec 4 default: plain SGD). */
+/** SGD with optional momentum and L2 on the masked parameters (docs/method.md §4 default: plain SGD). */
 export function sgd(opts: { lr: number; momentum?: number; l2?: number; l2Mask?: (name: string) => boolean }): GradientTransformation {
   const parts: GradientTransformation[] = [];
   if (opts.l2 && opts.l2 > 0) parts.push(addDecayedWeights(opts.l2, opts.l2Mask ?? (() => true)));

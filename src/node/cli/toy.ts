@@ -1,5 +1,5 @@
 /**
- * `ninr toy`: the linear toy model of spec section 3 — sweep eta*lambda0 over a grid, classify
+ * `ninr toy`: the linear toy model of docs/method.md §3 — sweep eta*lambda0 over a grid, classify
  * every run (decay / catapult / divergent, plus unresolved / decoupled), and report the
  * measured catapult onset (theory: 2) and divergence ceiling (theory: 4).
  *
@@ -22,6 +22,7 @@ import {
   sweepToy,
   toyGrid,
 } from "../../dynamics/toy.ts";
+import { toyOutcomeChart } from "../../report/toyChart.ts";
 import { num, oneOf } from "./flags.ts";
 
 interface ToyFlags {
@@ -130,92 +131,4 @@ export function formatToyTable(r: ToySweepResult, seconds?: number): string {
   lines.push(`divergence      eta*lambda0 = ${f(r.divergence_k, 2)}   (theory ${K_DIVERGE})`);
   if (seconds !== undefined) lines.push(`sweep took ${seconds.toFixed(2)} s`);
   return lines.join("\n") + "\n";
-}
-
-const OUTCOME_COLORS: Record<ToyOutcome, string> = {
-  decoupled: "#9e9e9e",
-  decay: "#2ca02c",
-  catapult: "#ff7f0e",
-  unresolved: "#9467bd",
-  divergent: "#d62728",
-};
-
-/**
- * Two panels (Vega-Lite, written inline): left, the outcome of every run against eta*lambda0;
- * right, final eta*lambda against eta*lambda0 (non-divergent runs), with the lines k = 2, 4
- * and the diagonal (no change).
- */
-export function toyOutcomeChart(r: ToySweepResult): object {
-  const runs = r.points.flatMap((p) =>
-    p.runs.map((x) => ({ k0: p.k0, seed: x.seed, outcome: x.outcome, final_k: x.final_k, peak_coupling: x.peak_coupling })),
-  );
-  const present = TOY_OUTCOMES.filter((o) => runs.some((x) => x.outcome === o));
-  const color = {
-    field: "outcome",
-    type: "nominal",
-    title: "outcome",
-    scale: { domain: present, range: present.map((o) => OUTCOME_COLORS[o]) },
-  };
-  const kMax = Math.max(K_DIVERGE + 0.5, ...r.points.map((p) => p.k0));
-  const xEnc = { field: "k0", type: "quantitative", title: "eta * lambda0 (initial)", scale: { domain: [0, kMax] } };
-  const rules = (field: "x" | "y") => ({
-    data: { values: [{ k: K_CATAPULT }, { k: K_DIVERGE }] },
-    mark: { type: "rule", strokeDash: [4, 4], color: "#888888" },
-    encoding: { [field]: { field: "k", type: "quantitative" } },
-  });
-  const sub = [
-    r.catapult_onset_k === null ? "" : `catapult onset ${r.catapult_onset_k.toFixed(2)}`,
-    r.divergence_k === null ? "" : `divergence ${r.divergence_k.toFixed(2)}`,
-  ]
-    .filter(Boolean)
-    .join(", ");
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: "Linear toy model: phases against eta * lambda0", subtitle: `measured: ${sub || "no boundary found"} (theory 2 and 4)` },
-    data: { values: runs },
-    hconcat: [
-      {
-        width: 380,
-        height: 220,
-        title: "outcome per run",
-        layer: [
-          rules("x"),
-          {
-            mark: { type: "point", filled: true, opacity: 0.8 },
-            encoding: {
-              x: xEnc,
-              y: { field: "outcome", type: "nominal", title: "outcome", sort: [...TOY_OUTCOMES] },
-              yOffset: { field: "seed", type: "nominal" },
-              color,
-              tooltip: [{ field: "k0" }, { field: "seed" }, { field: "outcome" }],
-            },
-          },
-        ],
-      },
-      {
-        width: 380,
-        height: 220,
-        title: "final eta * lambda (non-divergent runs)",
-        layer: [
-          rules("x"),
-          rules("y"),
-          {
-            data: { values: [{ k: 0 }, { k: K_DIVERGE }] },
-            mark: { type: "line", color: "#bbbbbb", strokeWidth: 1 },
-            encoding: { x: { field: "k", type: "quantitative" }, y: { field: "k", type: "quantitative" } },
-          },
-          {
-            transform: [{ filter: "datum.final_k !== null && datum.outcome !== 'divergent'" }],
-            mark: { type: "point", filled: true, opacity: 0.8, clip: true },
-            encoding: {
-              x: xEnc,
-              y: { field: "final_k", type: "quantitative", title: "eta * lambda (final)", scale: { domain: [0, K_DIVERGE] } },
-              color,
-              tooltip: [{ field: "k0" }, { field: "seed" }, { field: "final_k" }, { field: "peak_coupling" }],
-            },
-          },
-        ],
-      },
-    ],
-  };
 }

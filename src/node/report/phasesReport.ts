@@ -118,7 +118,7 @@ export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], met
     });
     sections.push({
       heading: `${model.toUpperCase()}: k = eta * lambda_noise at initialization`,
-      text: "Prediction: decoupled if k * steps < 3, decay if k < 2, catapult if 2 <= k < 12, divergent above (spec 2).",
+      text: "Prediction: decoupled if k * steps < 3, decay if k < 2, catapult if 2 <= k < 12, divergent above (docs/method.md §2).",
       svg: await svg(kSpec, `k_vs_sigma_${model}`),
     });
     // NIW trajectories: one seed, a few sigmas spread over the grid (one per observed phase if possible).
