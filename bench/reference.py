@@ -4,7 +4,7 @@
 Usage: reference.py WORKLOAD REPS THREADS [MATVECS]
   -> prints one JSON line {"workload", "values": [...], "unit", "maxrss_mb", ...}
 MATVECS (curvature only): Lanczos steps per estimate, set to the number ours took.
-Shapes, batch sizes and layer definitions mirror src/models/arch.ts exactly (PyTorch default
+Shapes, batch sizes and layer definitions mirror src/models/mlp.ts and src/models/cnn.ts exactly (PyTorch default
 init, plain SGD, softmax cross-entropy, in-NINR input noise where the workload has NINs).
 """
 import ctypes, json, os, resource, sys, time

@@ -12,9 +12,10 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { HostRng } from "../src/engine/hostRng.ts";
 import { encodeIdx, parseIdx } from "../src/data/idx.ts";
-import { FILES, IMAGE_PIXELS, IMAGE_SIDE, SAMPLE_DIR, locate, searchDirs } from "../src/data/fashion.ts";
+import { IMAGE_PIXELS, IMAGE_SIDE } from "../src/data/fashion.ts";
 import { stratifiedPick } from "../src/data/split.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../src/io/atomic.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../src/node/atomic.ts";
+import { FILES, SAMPLE_DIR, locate, searchDirs } from "../src/node/data/fashionFiles.ts";
 
 const SAMPLE_SEED = 0;
 const TRAIN_PER_CLASS = 100;

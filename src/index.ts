@@ -38,7 +38,8 @@ export { prepareData, fitSize } from "./train/prepare.ts";
 export { measureCurvature, makeCurvatureMeter, kOfSigma } from "./dynamics/curvature.ts";
 export { predictPhase, sigmaFor } from "./dynamics/predict.ts";
 export { classifyTrajectory } from "./dynamics/classify.ts";
-export { simulateToy, sweepToy } from "./dynamics/toy.ts";
+export { simulateToy } from "./dynamics/toy.ts";
+export { sweepToy } from "./dynamics/toySweep.ts";
 // Experiments and executors
 export { makeJob, type Job, type Executor, type JobOutcome } from "./experiments/jobs.ts";
 export { runJob } from "./experiments/runners.ts";

@@ -3,7 +3,7 @@
  * noise:
  *
  *   lambda_noise  top eigenvalue of the noise-mode Gauss–Newton matrix
- *                 sigma^2 E_x[Js^T H_out Js] (all parameters, NINs summed; src/engine/hvp.ts).
+ *                 sigma^2 E_x[Js^T H_out Js] (all parameters, NINs summed; src/dynamics/hvp.ts).
  *                 The stability number is k = eta * lambda_noise: the one used for prediction.
  *   lambda_max    top eigenvalue of the full-parameter Hessian of the noisy training loss (the
  *                 same batch and the same eps): an upper bound once the noise mode dominates,
@@ -48,6 +48,7 @@ import type { RunConfig } from "../config.ts";
 import { type Dataset, type Split, deviceBatch } from "../data/dataset.ts";
 import { NinrError } from "../errors.ts";
 import { mean, median } from "../stats.ts";
+import { type BatchCurvature, type CurvatureOptions, type CurvatureResult, resolveCurvatureOptions as resolve } from "./curvatureOptions.ts";
 import { HostRng } from "../engine/hostRng.ts";
 import { splitN } from "../engine/keys.ts";
 import { type EigenResult, lanczosTop, powerTop } from "../engine/lanczos.ts";
@@ -58,8 +59,6 @@ import { isNiw } from "../nin/sites.ts";
 import {
   type CurvatureModel,
   type HvpFns,
-  type HvpMethod,
-  type NoiseModeAt,
   type NoisyBatch,
   hessianOperator,
   makeHvpFns,
@@ -67,101 +66,7 @@ import {
   noisyLoss,
 } from "./hvp.ts";
 
-export type CurvatureOptions = {
-  /** Eigensolver (default "lanczos"; "power" for cross-checks). */
-  method?: "lanczos" | "power";
-  /**
-   * Hessian products for lambda_max and lambda_niw (hvp.ts, HvpMethod): "exact" (jitted
-   * reverse-over-forward, default), "linearize" (exact, about 30% cheaper per estimate, leaks a
-   * little device memory per batch in jax-js 0.1.25), or "fd" (central differences).
-   */
-  hvp?: HvpMethod;
-  /** Matvecs per eigenvalue at most (default 20 for Lanczos, 100 for power). */
-  iters?: number;
-  /** Relative tolerance of each eigenvalue (default 1e-3). */
-  tol?: number;
-  /** Batches to average over, each with fresh noise (default 3). */
-  batches?: number;
-  /** Images per batch (default 256; the spec: batch size barely matters). */
-  batchSize?: number;
-  /** Seed for the batch choice, the noise and the start vectors (default 0). */
-  seed?: number;
-  /** Where the noise mode is evaluated (default "sampled"; see hvp.ts). */
-  at?: NoiseModeAt;
-  /** FD step along the unit direction (default 1e-5; FD runs in float64, see makeHvpFns). */
-  fdStep?: number;
-  /** Which numbers to compute (default all; skipping the Hessian ones makes k(t) tracking cheap). */
-  which?: { noise?: boolean; hessian?: boolean; niw?: boolean };
-  /** Time one jitted gradient at the same batch, for the cost in gradient-equivalents (default true). */
-  timeGradient?: boolean;
-  /** Milliseconds, for the timing fields (default performance.now). */
-  clock?: () => number;
-};
-
-type Resolved = Required<Omit<CurvatureOptions, "which" | "iters" | "clock">> & { iters: number; which: { noise: boolean; hessian: boolean; niw: boolean } };
-
-function resolve(opts: CurvatureOptions): Resolved {
-  const method = opts.method ?? "lanczos";
-  if (method !== "lanczos" && method !== "power") throw new NinrError(`curvature: method must be lanczos|power, got ${JSON.stringify(method)}`);
-  const hvp = opts.hvp ?? "exact";
-  if (hvp !== "exact" && hvp !== "linearize" && hvp !== "fd") throw new NinrError(`curvature: hvp must be exact|linearize|fd, got ${JSON.stringify(hvp)}`);
-  const at = opts.at ?? "sampled";
-  if (at !== "sampled" && at !== "zero") throw new NinrError(`curvature: at must be sampled|zero, got ${JSON.stringify(at)}`);
-  const r: Resolved = {
-    method,
-    hvp,
-    at,
-    iters: opts.iters ?? (method === "lanczos" ? 20 : 100),
-    tol: opts.tol ?? 1e-3,
-    batches: opts.batches ?? 3,
-    batchSize: opts.batchSize ?? 256,
-    seed: opts.seed ?? 0,
-    fdStep: opts.fdStep ?? 1e-5,
-    which: { noise: opts.which?.noise ?? true, hessian: opts.which?.hessian ?? true, niw: opts.which?.niw ?? true },
-    timeGradient: opts.timeGradient ?? true,
-  };
-  const posInt = (v: number, k: string) => {
-    if (!Number.isInteger(v) || v < 1) throw new NinrError(`curvature: ${k} must be a positive integer, got ${v}`);
-  };
-  posInt(r.iters, "iters");
-  posInt(r.batches, "batches");
-  posInt(r.batchSize, "batchSize");
-  if (!(r.tol > 0)) throw new NinrError(`curvature: tol must be > 0, got ${r.tol}`);
-  if (!(r.fdStep > 0)) throw new NinrError(`curvature: fdStep must be > 0, got ${r.fdStep}`);
-  if (!Number.isInteger(r.seed) || r.seed < 0) throw new NinrError(`curvature: seed must be an integer >= 0, got ${r.seed}`);
-  return r;
-}
-
-/** One batch's numbers (null: not requested, or no NIWs for lambda_niw). */
-export type BatchCurvature = {
-  lambda_noise: number | null;
-  lambda_max: number | null;
-  lambda_niw: number | null;
-  /** mean eps^2 per NIN site for this batch (E = sigma^2). */
-  eps_m2: number[];
-  matvecs: { noise: number; hessian: number; niw: number };
-  converged: { noise: boolean; hessian: boolean; niw: boolean };
-  seconds: number;
-};
-
-export type CurvatureResult = {
-  /** Means over batches. */
-  lambda_noise: number | null;
-  lambda_max: number | null;
-  lambda_niw: number | null;
-  /** eta * lambda_noise (null without a learning rate or without lambda_noise). */
-  k: number | null;
-  per_batch: BatchCurvature[];
-  /** Wall time of the whole measurement, jit compilation included, gradient timing excluded. */
-  seconds: number;
-  /** One jitted gradient of the same loss at the same batch size (median of 3, warm). */
-  grad_ms: number | null;
-  /** seconds / grad time: the cost of the whole measurement in gradients. */
-  grad_equivalents: number | null;
-  /** Median per-batch seconds / grad time: the cost of one estimate of all requested numbers. */
-  grad_equivalents_per_batch: number | null;
-  options: Resolved;
-};
+export type { BatchCurvature, CurvatureOptions, CurvatureResult };
 
 /** The curvature model of a run config on data of shape `info`: its network; softmax CE. */
 export function curvatureModelFor(cfg: RunConfig, info: Pick<Dataset, "inputShape" | "classes">): CurvatureModel {

@@ -6,6 +6,7 @@
  */
 import type { RunConfig } from "../config.ts";
 import type { Dataset, Split } from "../data/dataset.ts";
+import { streamSeed } from "../engine/keys.ts";
 import type { ModelState, Params } from "../models/model.ts";
 import { buildNetwork } from "../models/network.ts";
 import { budgetBatchSize, CURVATURE_BUDGETS } from "./budgets.ts";
@@ -32,7 +33,7 @@ function budget(cfg: RunConfig, info: Pick<Dataset, "inputShape" | "classes">) {
 
 /** k and lambda_niw at initialization (the run's start). Borrows params and state. */
 export function measureStart(cfg: RunConfig, info: Pick<Dataset, "inputShape" | "classes">, params: Params, state: ModelState, split: Split, clock?: () => number): Promise<CurvatureResult> {
-  return measureCurvature(cfg, info, params, state, split, { ...budget(cfg, info), seed: cfg.seed, which: { noise: true, niw: true, hessian: false }, timeGradient: false, clock });
+  return measureCurvature(cfg, info, params, state, split, { ...budget(cfg, info), seed: streamSeed(cfg.seed, "curvature/train-start"), which: { noise: true, niw: true, hessian: false }, timeGradient: false, clock });
 }
 
 /**
@@ -51,7 +52,7 @@ export async function phaseSummary(
   const kInit = init.k ?? 0;
   let kFinal: number | null = null;
   if (!end.diverged) {
-    const r = await measureCurvature(cfg, info, end.params, end.state, split, { ...budget(cfg, info), seed: END_SEED(cfg.seed), which: { noise: true, niw: false, hessian: false }, timeGradient: false, clock });
+    const r = await measureCurvature(cfg, info, end.params, end.state, split, { ...budget(cfg, info), seed: streamSeed(cfg.seed, "curvature/train-end"), which: { noise: true, niw: false, hessian: false }, timeGradient: false, clock });
     kFinal = r.k;
   }
   const obs = classifyTrajectory({
@@ -73,6 +74,3 @@ export async function phaseSummary(
     curvature_seconds: init.seconds + (clock() - t0) / 1000,
   };
 }
-
-/** Seed of the end-of-run measurement's batches and noise. */
-const END_SEED = (seed: number) => seed + 1;

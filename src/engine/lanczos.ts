@@ -1,6 +1,6 @@
 /**
  * Top eigenvalue of a symmetric operator on parameter trees (the curvature matrices of
- * src/engine/hvp.ts): Lanczos with full reorthogonalisation, and power iteration as a
+ * src/dynamics/hvp.ts): Lanczos with full reorthogonalisation, and power iteration as a
  * simpler cross-check. Both start from a random vector drawn from an explicit jax-js key.
  *
  * Lanczos (m steps, default 20): q_1 = z/|z|; w = A q_j; alpha_j = q_j.w; w is orthogonalised

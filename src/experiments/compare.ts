@@ -14,6 +14,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { type CurvatureBudget, CURVATURE_BUDGETS, budgetBatchSize } from "../dynamics/budgets.ts";
 import { kOfSigma } from "../dynamics/curvature.ts";
 import { TARGET_K, sigmaFor } from "../dynamics/predict.ts";
+import { streamSeed } from "../engine/keys.ts";
 import { NinrError } from "../errors.ts";
 import { buildNetwork } from "../models/network.ts";
 import { initialParams } from "../train/loop.ts";
@@ -103,7 +104,7 @@ export async function chooseSigmas(p: ComparePreset, model: string, ds: Dataset,
     const { params, state } = initialParams(base, ds);
     const batchSize = budgetBatchSize(search, buildNetwork(base, ds));
     for (const phase of ["decay", "catapult"] as const) {
-      const measure = kOfSigma(base, ds, params, state, data.train, { batches: search.batches, batchSize, iters: search.iters, seed: (i) => 100 + i });
+      const measure = kOfSigma(base, ds, params, state, data.train, { batches: search.batches, batchSize, iters: search.iters, seed: (i) => streamSeed(0, `compare/sigma-search/${nin}/${phase}/${i}`) });
       const prev = out.find((c) => c.nin === nin);
       const r = await sigmaFor(TARGET_K[phase], measure, { tol: search.tol, maxMeasurements: search.maxMeasurements, sigma0: prev ? prev.sigma * Math.sqrt(TARGET_K[phase] / prev.k) : 10 });
       log(`  ${model} ${nin === "input" ? "in" : "full"}-NINR ${phase}: sigma ${r.sigma.toPrecision(3)} (k ${r.k.toFixed(2)}, ${r.history.length} measurements${r.converged ? "" : ", not converged"})`);

@@ -11,6 +11,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { CURVATURE_BUDGETS, budgetBatchSize } from "../dynamics/budgets.ts";
 import { kOfSigma } from "../dynamics/curvature.ts";
 import { type SigmaSearchResult, TARGET_K, sigmaFor } from "../dynamics/predict.ts";
+import { streamSeed } from "../engine/keys.ts";
 import { buildNetwork } from "../models/network.ts";
 import { initialParams } from "../train/loop.ts";
 import { prepareData } from "../train/prepare.ts";
@@ -30,7 +31,7 @@ export async function demoSigma(base: Partial<RunConfig>, ds: Dataset): Promise<
   const { params, state } = initialParams(probe, ds);
   const fit = prepareData(ds, probe).train;
   const b = DEMO.sigmaBudget;
-  const measure = kOfSigma(probe, ds, params, state, fit, { batches: b.batches, batchSize: budgetBatchSize(b, buildNetwork(probe, ds)), iters: b.iters, seed: (i) => i });
+  const measure = kOfSigma(probe, ds, params, state, fit, { batches: b.batches, batchSize: budgetBatchSize(b, buildNetwork(probe, ds)), iters: b.iters, seed: (i) => streamSeed(probe.seed, `demo/sigma-search/${i}`) });
   try {
     return await sigmaFor(TARGET_K.decay, measure, { sigma0: DEMO.sigma0, tol: b.tol, maxMeasurements: b.maxMeasurements });
   } finally {

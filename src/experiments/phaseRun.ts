@@ -11,6 +11,7 @@ import { type CurvatureResult, curvatureModelFor, makeCurvatureMeter, measureCur
 import { logLinearDecayTime, predictedDecayTime, relaxationTime } from "../dynamics/fit.ts";
 import { predictPhase } from "../dynamics/predict.ts";
 import { HostRng } from "../engine/hostRng.ts";
+import { streamSeed } from "../engine/keys.ts";
 import type { ModelState, Params } from "../models/model.ts";
 import { evaluate } from "../train/evaluate.ts";
 import { type StepMetric, disposeResult, train } from "../train/loop.ts";
@@ -81,7 +82,7 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
   const steps = Math.floor(data.train.n / cfg.batch) * cfg.epochs;
 
   // Fixed batches for the trace: training images for k(t), a test subset for the test loss.
-  const rng = new HostRng(cfg.seed + 7919);
+  const rng = new HostRng(streamSeed(cfg.seed, "phase/trace-batch"));
   const kIdx = rng.permutation(data.train.n).slice(0, Math.min(a.traceCurvature.batchSize, data.train.n));
   const testSet = head(ds, data.test, a.testSubset);
 
@@ -93,7 +94,7 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
 
   const measureTrace = async (t: number, params: Params, state: ModelState) => {
     const b = deviceBatch(ds, data.train, kIdx);
-    const r = await meter.measure(params, state, [b], { lr: cfg.lr, seed: cfg.seed * 100003 + t }); // borrows the batch
+    const r = await meter.measure(params, state, [b], { lr: cfg.lr, seed: streamSeed(cfg.seed, `phase/trace-noise/${t}`) }); // borrows the batch
     b.x.dispose();
     b.y.dispose();
     const tl = await evaluate(evalFns, params, state, ds, testSet);
@@ -105,7 +106,7 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
   const result = await train(cfg, ds, data, {
     clock: env.clock,
     onStart: async (params, state) => {
-      init = await measureCurvature(cfg, ds, params, state, data.train, { ...a.initCurvature, seed: cfg.seed, clock: env.clock });
+      init = await measureCurvature(cfg, ds, params, state, data.train, { ...a.initCurvature, seed: streamSeed(cfg.seed, "phase/init-curvature"), clock: env.clock });
       if (traceSet.has(0)) await measureTrace(0, params, state);
     },
     onStep: async (step, params, state) => {

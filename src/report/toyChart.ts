@@ -2,7 +2,8 @@
  * The chart of `ninr toy`: the outcome of every run of the linear toy model (docs/method.md §3)
  * against eta * lambda0, and the final eta * lambda, with the theory's thresholds 2 and 4.
  */
-import { K_CATAPULT, K_DIVERGE, TOY_OUTCOMES, type ToySweepResult } from "../dynamics/toy.ts";
+import { K_CATAPULT, K_DIVERGE, TOY_OUTCOMES } from "../dynamics/toy.ts";
+import type { ToySweepResult } from "../dynamics/toySweep.ts";
 import { CHART_CONFIG, PHASE_COLORS } from "./theme.ts";
 
 /**

@@ -5,6 +5,7 @@
 import { DEFAULT_CONFIG, type RunConfig } from "../config.ts";
 import type { Dataset, Split } from "../data/dataset.ts";
 import { holdout as holdoutSplit, subset } from "../data/split.ts";
+import { streamSeed } from "../engine/keys.ts";
 import { NinrError } from "../errors.ts";
 
 export type TrainData = { train: Split; test: Split; holdout?: Split };
@@ -37,6 +38,6 @@ export function checkDataLimits(ds: Pick<Dataset, "train" | "name">, cfg: RunCon
 export function prepareData(ds: Dataset, cfg: RunConfig): TrainData {
   const nHold = holdoutSize(ds.train.n, cfg.holdout);
   const { fit, holdout } = nHold > 0 ? holdoutSplit(ds.train, nHold, HOLDOUT_SEED) : { fit: ds.train, holdout: undefined };
-  const train = cfg.trainSize > 0 ? subset(fit, cfg.trainSize, cfg.seed) : fit;
+  const train = cfg.trainSize > 0 ? subset(fit, cfg.trainSize, streamSeed(cfg.seed, "data/subset")) : fit;
   return { train, test: ds.test, holdout };
 }

@@ -15,10 +15,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { jvp, nn, numpy as np, random, tree } from "@jax-js/jax";
 import { DEFAULT_CONFIG, type RunConfig, resolveConfig } from "../../src/config.ts";
-import { type Layer, mlpLayers } from "../../src/models/arch.ts";
-import { type Params, applyNetwork, initNetwork, isNiw } from "../../src/models/network.ts";
+import { type Layer, chainModel } from "../../src/models/chain.ts";
+import type { Params } from "../../src/models/model.ts";
+import { type Network, type NetworkSpec, buildNetwork } from "../../src/models/network.ts";
+import { registerModel } from "../../src/models/registry.ts";
+import { isNiw } from "../../src/nin/sites.ts";
 import {
-  type NoiseModel,
+  type CurvatureModel,
   type NoisyBatch,
   hessianOperator,
   makeGnMatvec,
@@ -26,26 +29,36 @@ import {
   noiseGnOperator,
   noiseResponse,
   noisyLoss,
-} from "../../src/engine/hvp.ts";
+} from "../../src/dynamics/hvp.ts";
 import { treeFromHost, treeToHost, treeSize } from "../../src/engine/treeMath.ts";
-import { lanczosTop, powerTop, symmetricEigen } from "../../src/dynamics/lanczos.ts";
+import { lanczosTop, powerTop, symmetricEigen } from "../../src/engine/lanczos.ts";
 import { drawNoise, makeCurvatureMeter, measureCurvature, measureCurvatureModel } from "../../src/dynamics/curvature.ts";
 
 const f64 = (a: np.Array) => a.astype(np.float64);
 
-/** Parameters of a tiny MLP in float64 (initNetwork takes an unvalidated config, so width 5 inputs are fine). */
-function tinyParams(widths: number[], nin: RunConfig["nin"], seed: number, thetaScale = 1): Params {
-  const cfg: RunConfig = { ...DEFAULT_CONFIG, widths, nin, thetaInit: "normal", thetaScale };
-  return tree.map(f64, initNetwork(random.key(seed), cfg)) as Params;
+/** A tiny MLP network (inputs widths[0], classes the last width) with NIW init N(0, thetaScale^2). */
+function tinyNet(widths: number[], nin: RunConfig["nin"], sigma: number, thetaScale = 1): Network {
+  const spec: NetworkSpec = { ...DEFAULT_CONFIG, model: "mlp", widths, nin, ninLogit: true, sigma, noise: "gaussian", thetaInit: "normal", thetaScale, cninShape: "chw" };
+  return buildNetwork(spec, { inputShape: [widths[0]], classes: widths[widths.length - 1] });
 }
 
-function tinyBatch(model: NoiseModel, nIn: number, nOut: number, B: number, seed: number): NoisyBatch {
+/** Parameters of a tiny MLP in float64. */
+function tinyParams(widths: number[], nin: RunConfig["nin"], seed: number, thetaScale = 1): Params {
+  return tree.map(f64, tinyNet(widths, nin, 1, thetaScale).init(random.key(seed)).params) as Params;
+}
+
+function tinyBatch(model: CurvatureModel, nIn: number, nOut: number, B: number, seed: number): NoisyBatch {
   const ks = random.split(random.key(seed), 2);
   const [kx, ke] = [ks.ref.slice(0), ks.slice(1)];
   const x = f64(random.uniform(kx, [B, nIn]));
   const labels = np.array(new Int32Array(Array.from({ length: B }, (_, i) => (i * 7 + seed) % nOut)));
   const y = f64(nn.oneHot(labels, nOut).astype(np.float32));
-  return { x, y, eps: drawNoise(model, ke, B, np.float64) };
+  return { x, y, eps: drawNoise(model, ke, B, np.float64), state: {} };
+}
+
+/** Logits of the network in train mode with eps per site name (consumes params, x and eps). */
+function logitsOf(net: Network, params: Params, x: np.Array, eps?: Map<string, np.Array>): np.Array {
+  return net.apply(params, {}, x, { train: true, eps }).logits;
 }
 
 /** Dense matrix of a tree operator: column i = A e_i. */
@@ -94,8 +107,9 @@ describe("dense eigensolver", () => {
 });
 
 describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", () => {
-  const layers: Layer[] = mlpLayers([5, 4, 3]);
-  const model: NoiseModel = { layers, sites: [0, 1], sigma: 1.5, noise: "gaussian", loss: "softmax-ce" };
+  const net = tinyNet([5, 4, 3], "all", 1.5);
+  const model: CurvatureModel = { net, loss: "softmax-ce" };
+  const siteNames = net.sites.map((s) => s.name);
   const params = tinyParams([5, 4, 3], "all", 1);
   const batch = tinyBatch(model, 5, 3, 16, 2);
   const loss = noisyLoss(model);
@@ -154,7 +168,8 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
     const t = await noiseResponse(model, tree.ref(params), batch, "sampled").data();
     const h = 1e-6;
     const shifted = (j: number, f: number) =>
-      applyNetwork(tree.ref(params), batch.x.ref, layers, { eps: new Map(model.sites.map((s, i) => [s, i === j ? batch.eps[i].ref.mul(f) : batch.eps[i].ref])) });
+      logitsOf(net, tree.ref(params), batch.x.ref, new Map(siteNames.map((s, i) => [s, i === j ? batch.eps[i].ref.mul(f) : batch.eps[i].ref])));
+    expect(siteNames).toEqual(["nin0", "nin1"]);
     for (let j = 0; j < 2; j++) {
       const d = await shifted(j, 1 + h).sub(shifted(j, 1 - h)).mul(1 / (2 * h)).data();
       const tj = t.slice(j * 48, (j + 1) * 48);
@@ -177,8 +192,8 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
         out.dispose();
         J.push(Float64Array.from(await dt.data()));
       }
-      const eps = at === "sampled" ? new Map(model.sites.map((s, i) => [s, batch.eps[i].ref])) : undefined;
-      const p = await nn.softmax(applyNetwork(tree.ref(params), batch.x.ref, layers, { eps })).data();
+      const eps = at === "sampled" ? new Map(siteNames.map((s, i) => [s, batch.eps[i].ref])) : undefined;
+      const p = await nn.softmax(logitsOf(net, tree.ref(params), batch.x.ref, eps)).data();
       const G = Array.from({ length: P }, () => new Array<number>(P).fill(0));
       for (let s = 0; s < 2; s++)
         for (let b = 0; b < B; b++) {
@@ -259,7 +274,7 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
 
   it("the 'zero' mode scales exactly as sigma^2", async () => {
     const lam = async (sigma: number) => {
-      const op = noiseGnOperator({ ...model, sigma }, params, batch, { at: "zero" });
+      const op = noiseGnOperator({ ...model, net: tinyNet([5, 4, 3], "all", sigma) }, params, batch, { at: "zero" });
       const r = await lanczosTop(op, params, random.key(5), { iters: 30, tol: 1e-10 });
       op.dispose();
       return r.value;
@@ -275,7 +290,11 @@ describe("linear toy model of spec 3 in jax-js (h = u x + theta eps, f = v.h, MS
     { kind: "dense", nIn: 1, nOut: n, relu: false },
     { kind: "dense", nIn: n, nOut: 1, relu: false },
   ];
-  const model: NoiseModel = { layers, sites: [0], sigma, noise: "gaussian", loss: "mse" };
+  // The layers as a registered chain model; NIN "input" = the one site nin0 on h.
+  const name = "test-linear-toy";
+  registerModel({ name, description: "test: the linear toy model of spec 3", build: () => chainModel(name, [1], layers) });
+  const net = buildNetwork({ ...DEFAULT_CONFIG, model: name, widths: [1, n, 1], nin: "input", ninLogit: true, sigma, noise: "gaussian", thetaInit: "default", thetaScale: 1, cninShape: "chw" }, { inputShape: [1], classes: 1 });
+  const model: CurvatureModel = { net, loss: "mse" };
   const ks = random.split(random.key(3), 4);
   const u = f64(random.normal(ks.ref.slice(0), [1, n]));
   const v = f64(random.normal(ks.ref.slice(1), [n, 1]).mul(1 / Math.sqrt(n)));
@@ -291,7 +310,7 @@ describe("linear toy model of spec 3 in jax-js (h = u x + theta eps, f = v.h, MS
   const B = 64;
   const xs = random.split(ks.slice(3), 2);
   const x = f64(random.normal(xs.ref.slice(0), [B, 1]));
-  const batch: NoisyBatch = { x: x.ref, y: x.mul(1), eps: drawNoise(model, xs.slice(1), B, np.float64) };
+  const batch: NoisyBatch = { x: x.ref, y: x.mul(1), eps: drawNoise(model, xs.slice(1), B, np.float64), state: {} };
   let vv = 0;
   let tt = 0;
   let m2 = 0;
@@ -328,7 +347,8 @@ describe("linear toy model of spec 3 in jax-js (h = u x + theta eps, f = v.h, MS
 describe("measureCurvature on a run config (784-8-10 in-NINR, float32)", () => {
   it("averages batches, reports k = lr * lambda_noise, is deterministic, and lambda_niw <= lambda_max", async () => {
     const cfg = resolveConfig({ widths: [784, 8, 10], nin: "input", sigma: 3, lr: 0.05 });
-    const params = initNetwork(random.key(0), cfg);
+    const info = { inputShape: [784], classes: 10 };
+    const { params, state } = buildNetwork(cfg, info).init(random.key(0));
     const n = 96;
     const images = new Float32Array(n * 784);
     const labels = new Uint8Array(n);
@@ -336,9 +356,10 @@ describe("measureCurvature on a run config (784-8-10 in-NINR, float32)", () => {
       labels[i] = i % 10;
       for (let j = 0; j < 784; j++) images[i * 784 + j] = ((i * 31 + j * 17) % 101) / 100;
     }
+    const split = { images, labels, n };
     const opts = { batches: 2, batchSize: 32, iters: 12, seed: 4 };
-    const a = await measureCurvature(cfg, params, images, labels, opts);
-    const b = await measureCurvature(cfg, params, images, labels, { ...opts, timeGradient: false });
+    const a = await measureCurvature(cfg, info, params, state, split, opts);
+    const b = await measureCurvature(cfg, info, params, state, split, { ...opts, timeGradient: false });
     expect(a.per_batch).toHaveLength(2);
     expect(a.lambda_noise!).toBeGreaterThan(0);
     expect(rel(a.lambda_noise!, (a.per_batch[0].lambda_noise! + a.per_batch[1].lambda_noise!) / 2)).toBeLessThan(1e-12);
@@ -354,11 +375,11 @@ describe("measureCurvature on a run config (784-8-10 in-NINR, float32)", () => {
     expect(b.grad_ms).toBeNull();
     // FD Hessian (float64 inside) and power iteration agree with exact Lanczos on batch 1.
     const one = { ...opts, batches: 1, timeGradient: false };
-    const exact = await measureCurvature(cfg, params, images, labels, { ...one, iters: 30, tol: 1e-6 });
-    const fd = await measureCurvature(cfg, params, images, labels, { ...one, iters: 30, tol: 1e-6, hvp: "fd" });
+    const exact = await measureCurvature(cfg, info, params, state, split, { ...one, iters: 30, tol: 1e-6 });
+    const fd = await measureCurvature(cfg, info, params, state, split, { ...one, iters: 30, tol: 1e-6, hvp: "fd" });
     expect(rel(fd.lambda_max!, exact.lambda_max!)).toBeLessThan(1e-2);
     expect(rel(fd.lambda_niw!, exact.lambda_niw!)).toBeLessThan(1e-2);
-    const pw = await measureCurvature(cfg, params, images, labels, { ...one, method: "power", iters: 200, tol: 1e-7, which: { noise: true, hessian: false, niw: false } });
+    const pw = await measureCurvature(cfg, info, params, state, split, { ...one, method: "power", iters: 200, tol: 1e-7, which: { noise: true, hessian: false, niw: false } });
     expect(rel(pw.lambda_noise!, exact.lambda_noise!)).toBeLessThan(1e-2);
     expect(pw.lambda_max).toBeNull();
     // Params are borrowed: still usable.
@@ -367,12 +388,12 @@ describe("measureCurvature on a run config (784-8-10 in-NINR, float32)", () => {
   });
 
   it("nin 'none': lambda_noise = 0 and no NIW block", async () => {
-    const layers = mlpLayers([5, 4, 3]);
-    const model: NoiseModel = { layers, sites: [], sigma: 1, noise: "gaussian", loss: "softmax-ce" };
+    const model: CurvatureModel = { net: tinyNet([5, 4, 3], "none", 1), loss: "softmax-ce" };
+    expect(model.net.sites).toHaveLength(0);
     const params = tinyParams([5, 4, 3], "none", 3);
     const x = f64(random.uniform(random.key(1), [8, 5]));
     const y = f64(nn.oneHot(np.array(new Int32Array([0, 1, 2, 0, 1, 2, 0, 1])), 3).astype(np.float32));
-    const r = await measureCurvatureModel(model, params, [{ x, y }], { lr: 0.1, timeGradient: false, iters: 30 });
+    const r = await measureCurvatureModel(model, params, {}, [{ x, y }], { lr: 0.1, timeGradient: false, iters: 30 });
     expect(r.lambda_noise).toBe(0);
     expect(r.k).toBe(0);
     expect(r.lambda_niw).toBeNull();

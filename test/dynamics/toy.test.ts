@@ -11,11 +11,10 @@ import {
   sampleMomentsExplicit,
   sgdStep,
   simulateToy,
-  sweepToy,
   toyBatchLoss,
-  toyGrid,
   toyLossGrad,
 } from "../../src/dynamics/toy.ts";
+import { sweepToy, toyGrid } from "../../src/dynamics/toySweep.ts";
 
 // ------------------------------------------------------------------------------------------
 // helpers (independent of the module under test)

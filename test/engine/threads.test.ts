@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const url = (rel: string) => JSON.stringify(new URL(rel, import.meta.url).href);
-const THREADS = url("../../src/engine/threads.ts");
+const THREADS = url("../../src/node/threads.ts");
 
 /** A few jitted MLP train steps (NINs, dropout, momentum, l2); prints losses + pool info. */
 const STEPS_SCRIPT = `
@@ -16,11 +16,12 @@ const th = await import(${THREADS});
 if (T) th.enableWasmThreads(Number(T));
 const { numpy: np, random } = await import("@jax-js/jax");
 const { resolveConfig } = await import(${url("../../src/config.ts")});
-const { initNetwork } = await import(${url("../../src/models/network.ts")});
+const { buildNetwork } = await import(${url("../../src/models/network.ts")});
 const { makeStepFns } = await import(${url("../../src/train/step.ts")});
 const cfg = resolveConfig({ widths: [784, 96, 64, 10], nin: "all", sigma: 1, dropout: 0.2, l2: 1e-4, momentum: 0.9, lr: 0.1 });
-const fns = makeStepFns(cfg);
-let params = initNetwork(random.key(0), cfg);
+const info = { inputShape: [28, 28, 1], classes: 10, range: [0, 1] };
+const fns = makeStepFns(cfg, info);
+let { params, state } = buildNetwork(cfg, info).init(random.key(0));
 let opt = fns.init(params);
 const B = 64;
 const x = random.uniform(random.key(1), [B, 784]);
@@ -30,8 +31,8 @@ const y = np.array(oh).reshape([B, 10]);
 const keys = random.split(random.key(2), 4);
 const losses = [];
 for (let s = 0; s < 4; s++) {
-  const [p, o, loss, correct] = fns.trainStep(params, opt, x.ref, y.ref, keys.ref.slice(s));
-  params = p; opt = o; correct.dispose();
+  const [p, st, o, loss, correct] = fns.trainStep(params, state, opt, x.ref, y.ref, keys.ref.slice(s));
+  params = p; state = st; opt = o; correct.dispose();
   losses.push((await loss.data())[0]);
 }
 // A sync read right after an await is only safe once the pool is idle.

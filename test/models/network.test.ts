@@ -6,9 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { grad, nn, numpy as np, random, tree } from "@jax-js/jax";
 import { resolveConfig, type RunConfig } from "../../src/config.ts";
-import { layersFor } from "../../src/models/arch.ts";
-import { applyNetwork, initNetwork, type Params } from "../../src/models/network.ts";
-import { makeTrainLoss } from "../../src/train/step.ts";
+import type { Params } from "../../src/models/model.ts";
+import { buildNetwork } from "../../src/models/network.ts";
+import { type StepData, makeTrainLoss } from "../../src/train/step.ts";
+
+/** Fashion-MNIST's shape: 28x28x1 images (784 features), 10 classes, pixels in [0, 1]. */
+const DATA: StepData = { inputShape: [28, 28, 1], classes: 10, range: [0, 1] };
 
 function batch(B: number, seed: number): { x: np.Array; y: np.Array } {
   const x = random.uniform(random.key(seed), [B, 784]);
@@ -27,12 +30,13 @@ async function scalar(a: np.Array): Promise<number> {
  */
 async function checkFiniteDifferences(cfg: RunConfig, B: number) {
   // float64 throughout, so a step small enough to miss ReLU kinks is still far above rounding.
-  const params = tree.map((a: np.Array) => a.astype(np.float64), initNetwork(random.key(1), cfg)) as Params;
-  const lossFn = makeTrainLoss(cfg);
+  const net = buildNetwork(cfg, DATA);
+  const params = tree.map((a: np.Array) => a.astype(np.float64), net.init(random.key(1)).params) as Params;
+  const lossFn = makeTrainLoss(cfg, net, DATA);
   const b = batch(B, 2);
   const x = b.x.astype(np.float64);
   const y = b.y.astype(np.float64);
-  const loss = (p: Params) => lossFn(p, x.ref, y.ref, random.key(3))[0];
+  const loss = (p: Params) => lossFn(p, {}, x.ref, y.ref, random.key(3))[0];
   const g = grad((p: Params) => loss(p))(tree.ref(params)) as Params;
   const rows: { key: string; analytic: number; numeric: number }[] = [];
   const h = 1e-3;
@@ -81,15 +85,15 @@ describe("gradients vs central finite differences", () => {
 describe("NIW gradient identity (spec 2)", () => {
   it("dL/dtheta = mean_i eps_i * dl_i/dz_i for the input NIN", async () => {
     const cfg = resolveConfig({ widths: [784, 16, 10], nin: "input", sigma: 3 });
-    const layers = layersFor(cfg);
-    const params = initNetwork(random.key(11), cfg);
+    const net = buildNetwork(cfg, DATA);
+    const { params } = net.init(random.key(11));
     const B = 6;
     const { x, y } = batch(B, 12);
     const eps = random.normal(random.key(13), [B]).mul(cfg.sigma);
     const ce = (logits: np.Array) => nn.logSoftmax(logits).mul(y.ref).sum(1).mean().neg();
 
     // Our network's gradient with respect to theta.
-    const gTheta = grad((p: Params) => ce(applyNetwork(p, x.ref, layers, { eps: new Map([[0, eps.ref]]) })))(tree.ref(params)) as Params;
+    const gTheta = grad((p: Params) => ce(net.apply(p, {}, x.ref, { train: true, eps: new Map([["nin0", eps.ref]]) }).logits))(tree.ref(params)) as Params;
 
     // Oracle: an independent hand-written forward with an additive shift delta on z; G = dL/dz
     // is its gradient at delta = 0, and per-sample dl_i/dz_i = B * G_i.
@@ -111,12 +115,14 @@ describe("sigma = 0 is the plain model (spec 1)", () => {
     const base = { model, widths: [784, 16, 10], sigma: 0 };
     const cNin = resolveConfig({ ...base, nin: "all" });
     const cPlain = resolveConfig({ ...base, nin: "none" });
-    const pNin = initNetwork(random.key(5), cNin);
-    const pPlain = initNetwork(random.key(5), cPlain);
+    const netNin = buildNetwork(cNin, DATA);
+    const netPlain = buildNetwork(cPlain, DATA);
+    const pNin = netNin.init(random.key(5)).params;
+    const pPlain = netPlain.init(random.key(5)).params;
     for (const k of Object.keys(pPlain)) expect(Array.from(await pNin[k].ref.data())).toEqual(Array.from(await pPlain[k].ref.data()));
     const { x, y } = batch(3, 6);
-    const lNin = makeTrainLoss(cNin)(pNin, x.ref, y.ref, random.key(7))[0];
-    const lPlain = makeTrainLoss(cPlain)(pPlain, x, y, random.key(7))[0];
+    const lNin = makeTrainLoss(cNin, netNin, DATA)(pNin, {}, x.ref, y.ref, random.key(7))[0];
+    const lPlain = makeTrainLoss(cPlain, netPlain, DATA)(pPlain, {}, x, y, random.key(7))[0];
     expect(await scalar(lNin)).toBe(await scalar(lPlain));
   });
 });

@@ -9,6 +9,7 @@ import { Option } from "commander";
 import { join } from "node:path";
 import { resolveConfig } from "../../config.ts";
 import { addGaussianNoise } from "../../corrupt/additive.ts";
+import { streamSeed } from "../../engine/keys.ts";
 import { DEMO, demoSigma } from "../../experiments/demo.ts";
 import { toMarkdown } from "../../report/tables.ts";
 import { evaluate } from "../../train/evaluate.ts";
@@ -61,7 +62,7 @@ export function registerDemo(program: Command): void {
         bar.done();
         summaries[m.name] = { ...summary, run_dir: dir };
         for (const [i, s] of DEMO.testNoise.entries()) {
-          const images = s === 0 ? ds.test.images : addGaussianNoise(ds.test.images, s, 1000 + i, true);
+          const images = s === 0 ? ds.test.images : addGaussianNoise(ds.test.images, s, streamSeed(opts.seed, `demo/test-noise/${i}`), true);
           const r = await evaluate(result.fns, result.params, result.state, ds, { ...ds.test, images });
           table[i][m.name] = r.acc;
         }

@@ -1,5 +1,5 @@
 /**
- * The `ninr` command line: one verb per job, each in its own file (src/cli/<verb>.ts).
+ * The `ninr` command line: one verb per job, each in its own file (src/node/cli/<verb>.ts).
  * Exit codes: 0 success, 2 a user error (NinrError or a bad flag), 1 a bug (stack printed).
  */
 import { Command, CommanderError } from "commander";

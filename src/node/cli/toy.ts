@@ -18,10 +18,8 @@ import {
   TOY_OUTCOMES,
   type ToyOutcome,
   type ToySampler,
-  type ToySweepResult,
-  sweepToy,
-  toyGrid,
 } from "../../dynamics/toy.ts";
+import { type ToySweepResult, sweepToy, toyGrid } from "../../dynamics/toySweep.ts";
 import { toyOutcomeChart } from "../../report/toyChart.ts";
 import { num, oneOf } from "./flags.ts";
 
