@@ -10,30 +10,17 @@
  */
 import { NinrError } from "./errors.ts";
 import { datasetNames } from "./data/registry.ts";
+import type { NetworkSpec } from "./models/network.ts";
 import { modelNames } from "./models/registry.ts";
 import type { NoiseKind } from "./nin/noise.ts";
 import type { CninShape, ThetaInit } from "./nin/theta.ts";
 
 export type { CninShape, NoiseKind, ThetaInit };
 
-export type RunConfig = {
+/** Every key of a run; the network's keys (model, widths, nin, sigma, ...) are documented on NetworkSpec. */
+export type RunConfig = NetworkSpec & {
   /** Data set the run trains on (a name the data loaders know; default Fashion-MNIST). */
   dataset: string;
-  /** Architecture: a name in the model registry ("mlp", "cnn", ...). */
-  model: string;
-  /** MLP layer widths, input features first, classes last. Ignored by other models. */
-  widths: number[];
-  /** Where NINs go: none, input (in-NINR), all (full-NINR, before every weight layer), or a comma list of site names. */
-  nin: string;
-  /** full-NINR only: also a NIN before the logit layer (default true). */
-  ninLogit: boolean;
-  /** Noise scale: eps has standard deviation sigma. 0 makes NINR compute the plain model. */
-  sigma: number;
-  noise: NoiseKind;
-  thetaInit: ThetaInit;
-  /** Scale for thetaInit "normal" / "uniform". */
-  thetaScale: number;
-  cninShape: CninShape;
   /** Evaluate with the noise on (default off: eps = 0 at test time). */
   evalNoise: boolean;
   /** L2 strength on weights only (not biases, not NIWs): penalty (l2/2)||W||^2, i.e. decay l2*W. */

@@ -18,16 +18,21 @@ import { type CninShape, type ThetaInit, initTheta, thetaShape } from "../nin/th
 import type { DataShape, Model, ModelState, Params } from "./model.ts";
 import { buildModel } from "./registry.ts";
 
-/** The config keys a network is built from (a RunConfig has them all). */
+/** The config keys a network is built from (part of RunConfig, src/config.ts). */
 export type NetworkSpec = {
+  /** Architecture: a name in the model registry ("mlp", "cnn", ...). */
   model: string;
+  /** MLP layer widths, input features first, classes last. Ignored by other models. */
   widths: number[];
-  /** none | input | all | a comma list of site names. */
+  /** Where NINs go: none, input (in-NINR), all (full-NINR, before every weight layer), or a comma list of site names. */
   nin: string;
+  /** full-NINR only: also a NIN before the logit layer (default true). */
   ninLogit: boolean;
+  /** Noise scale: eps has standard deviation sigma. 0 makes NINR compute the plain model. */
   sigma: number;
   noise: NoiseKind;
   thetaInit: ThetaInit;
+  /** Scale for thetaInit "normal" / "uniform". */
   thetaScale: number;
   cninShape: CninShape;
 };
