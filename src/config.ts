@@ -10,6 +10,7 @@
  */
 import { NinrError } from "./errors.ts";
 import { datasetNames } from "./data/registry.ts";
+import { WEIGHT_INITS } from "./engine/init.ts";
 import type { NetworkSpec } from "./models/network.ts";
 import { modelNames } from "./models/registry.ts";
 import type { NoiseKind } from "./nin/noise.ts";
@@ -65,6 +66,7 @@ export const RUN_SCHEMA: { [K in keyof RunConfig]: Field & { default: RunConfig[
   dataset: { type: "enum", values: datasetNames, default: "fashion-mnist", help: "data set (data registry)" },
   model: { type: "enum", values: modelNames, default: "mlp", help: "architecture (model registry)" },
   widths: { type: "ints", minLength: 2, default: [784, 512, 512, 10], help: "MLP widths, input features first, classes last" },
+  init: { type: "enum", values: () => WEIGHT_INITS, default: "pytorch", help: "weight and bias initialisation (default NIWs follow it)" },
   nin: { type: "placement", default: "none", help: "noise injection nodes: none | input | all | comma list of site names (nin0,nin2)" },
   ninLogit: { type: "bool", default: true, help: "full-NINR: also a NIN before the logit layer" },
   sigma: { type: "number", min: 0, default: 1, help: "noise standard deviation" },

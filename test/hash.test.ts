@@ -1,12 +1,12 @@
 /**
  * The pure-JS SHA-256 against node:crypto (padding edge cases, multi-byte UTF-8, a long input,
- * random strings), and contentHash against the sweep's node:crypto jobHash.
+ * random strings), and contentHash against node:crypto and the hash jobs are named by.
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canonicalJson, contentHash, sha256Hex } from "../src/hash.ts";
-// The sweep's node:crypto version (was src/sweep/spec.ts; moved in the src/ restructure).
-import { canonicalJson as sweepCanonicalJson, jobHash } from "../src/experiments/jobs.ts";
+// The sweep's jobs (was src/sweep/spec.ts with a node:crypto jobHash; now job.hash = contentHash({kind, spec})).
+import { canonicalJson as sweepCanonicalJson, makeJob } from "../src/experiments/jobs.ts";
 
 const nodeSha = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 
@@ -79,11 +79,13 @@ describe("canonicalJson / contentHash", () => {
     expect(canonicalJson({ b: 1, a: 2 })).toBe(canonicalJson({ a: 2, b: 1 }));
   });
 
-  it("equals the sweep's jobHash for the same job", () => {
+  it("names the sweep's jobs, and equals the old node:crypto jobHash for the same job", () => {
+    const echo = makeJob("echo", { tag: "t", ms: 5 });
+    expect(echo.hash).toBe(contentHash({ kind: "echo", spec: { ms: 5, tag: "t" } }));
+    expect(echo.hash).toBe(nodeSha(canonicalJson({ kind: "echo", spec: { ms: 5, tag: "t" } })).slice(0, 12));
     const job = { kind: "x", args: { b: 1, a: [1, { d: 2, c: 3 }] } };
-    expect(contentHash(job)).toBe(jobHash(job));
-    // Pinned independently of jobHash (which may come to call contentHash itself): existing sweep
-    // folders are named by this value, so it must never change.
+    // Pinned independently (the old jobHash was node:crypto SHA-256 of the canonical JSON, first 12
+    // hex digits): existing sweep folders are named by this value, so it must never change.
     expect(canonicalJson(job)).toBe('{"args":{"a":[1,{"c":3,"d":2}],"b":1},"kind":"x"}');
     expect(contentHash(job)).toBe(nodeSha(canonicalJson(job)).slice(0, 12));
     expect(contentHash(job)).toBe("133bedc64cdf");

@@ -51,6 +51,8 @@ export const PHASES_PRESETS: Record<string, PhasesPreset> = {
     name: "smoke",
     models: ["mlp"],
     seeds: [0],
+    // eta 0.05: at 0.01, 10 steps on 640 images end near chance and read as "divergent".
+    lrs: [0.05],
     epochs: 1,
     trainSize: 640,
     initCurvature: CURVATURE_BUDGETS.smokeInit,

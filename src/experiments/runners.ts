@@ -2,6 +2,7 @@
  * Job runners by kind: each turns a job's spec into its run record, given the environment it
  * runs in. Executors call `runJob`; nothing here knows where records are stored.
  */
+import { NinrError } from "../errors.ts";
 import { disposeResult } from "../train/loop.ts";
 import { runCompareJob } from "./compareRun.ts";
 import type { Job } from "./jobs.ts";
@@ -25,5 +26,8 @@ export async function runJob(job: Job, env: JobEnv): Promise<RunRecord> {
       await new Promise((r) => setTimeout(r, job.spec.ms));
       return { config: {}, metrics: [], files: {}, summary: { spec: job.spec, pid: env.pid ?? null, start, end: Date.now() } };
     }
+    default:
+      // Jobs arrive over IPC (or, later, a queue): the kind is data, so it is checked here.
+      throw new NinrError(`unknown job kind '${(job as { kind: unknown }).kind}'; known kinds: train, phase, compare, echo`);
   }
 }

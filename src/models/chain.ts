@@ -13,6 +13,7 @@ import { numpy as np, random, nn } from "@jax-js/jax";
 import { conv2dSame, maxPool2 } from "../engine/conv.ts";
 import { splitN } from "../engine/keys.ts";
 import type { NinSite } from "../nin/sites.ts";
+import { type WeightInit, drawBias, drawWeight } from "../engine/init.ts";
 import type { Model, ModelCtx, Params } from "./model.ts";
 
 /** A dense layer: [B, nIn] -> [B, nOut]. */
@@ -28,6 +29,10 @@ function fanIn(layer: Layer): number {
   return layer.kind === "dense" ? layer.nIn : layer.cIn * layer.size * layer.size;
 }
 
+function fanOut(layer: Layer): number {
+  return layer.kind === "dense" ? layer.nOut : layer.cOut * layer.size * layer.size;
+}
+
 /** The NIN site in front of each layer. */
 function chainSites(layers: Layer[]): NinSite[] {
   return layers.map((l, i) => ({
@@ -40,7 +45,7 @@ function chainSites(layers: Layer[]): NinSite[] {
   }));
 }
 
-export function chainModel(name: string, inputShape: number[], layers: Layer[]): Model {
+export function chainModel(name: string, inputShape: number[], layers: Layer[], init: WeightInit = "pytorch"): Model {
   const classes = layers[layers.length - 1].kind === "dense" ? (layers[layers.length - 1] as DenseLayer).nOut : 0;
   const sites = chainSites(layers);
   const hiddenDense = layers.filter((l, i) => l.kind === "dense" && i < layers.length - 1).length;
@@ -49,31 +54,27 @@ export function chainModel(name: string, inputShape: number[], layers: Layer[]):
     inputShape,
     classes,
     sites,
-    /**
-     * Weights and biases: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (PyTorch's default, so results
-     * compare with the reference scripts; docs/method.md §7).
-     */
+    /** Weights and biases by the scheme `init` (src/models/init.ts; default PyTorch's, docs/method.md §7). */
     init(key) {
       const keys = splitN(key, layers.length * 2);
       const params: Params = {};
       layers.forEach((layer, i) => {
-        const bound = 1 / Math.sqrt(fanIn(layer));
+        const fan = { in: fanIn(layer), out: fanOut(layer) };
         if (layer.kind === "dense") {
           // Stored [n_out, n_in] (PyTorch's nn.Linear layout) and applied as x @ W^T: the weight
           // gradient then comes out of jax-js in the stored layout, so the update reads it
           // contiguously (bench/README.md). Drawn as [n_in, n_out] and transposed, so a seed gives
           // the same weights as in the [n_in, n_out] layout of earlier versions.
-          const drawn = random.uniform(keys[2 * i], [layer.nIn, layer.nOut], { minval: -bound, maxval: bound });
+          const drawn = drawWeight(keys[2 * i], [layer.nIn, layer.nOut], fan, init);
           // Materialised by a kernel (`add(0)`): kept as a transposed view, the weights were re-read
           // through the view inside whichever fused kernel consumed them, and repeated curvature
           // measurements at the same params stopped being bit-identical (the determinism test in
           // test/dynamics/curvature.test.ts fails without it).
           params[weightName(i)] = drawn.transpose().add(0);
         } else {
-          params[weightName(i)] = random.uniform(keys[2 * i], [layer.size, layer.size, layer.cIn, layer.cOut], { minval: -bound, maxval: bound });
+          params[weightName(i)] = drawWeight(keys[2 * i], [layer.size, layer.size, layer.cIn, layer.cOut], fan, init);
         }
-        const bShape = [layer.kind === "dense" ? layer.nOut : layer.cOut];
-        params[biasName(i)] = random.uniform(keys[2 * i + 1], bShape, { minval: -bound, maxval: bound });
+        params[biasName(i)] = drawBias(keys[2 * i + 1], [layer.kind === "dense" ? layer.nOut : layer.cOut], fan.in, init);
       });
       return { params, state: {} };
     },

@@ -19,10 +19,10 @@ export function cnnLayers(h: number, w: number, c: number, classes: number): Lay
 export const CNN: ModelEntry = {
   name: "cnn",
   description: "conv3x3x32-pool-conv3x3x64-pool-dense128-dense(classes), same padding",
-  build({ inputShape, classes }) {
+  build({ inputShape, classes, init }) {
     const [h, w, c] = inputShape;
     if (inputShape.length !== 3 || h % 4 !== 0 || w % 4 !== 0)
       throw new NinrError(`--model cnn needs images [H, W, C] with H and W divisible by 4 (two 2x2 poolings), got data of shape [${inputShape.join(", ")}]`);
-    return chainModel("cnn", inputShape, cnnLayers(h, w, c, classes));
+    return chainModel("cnn", inputShape, cnnLayers(h, w, c, classes), init);
   },
 };

@@ -11,11 +11,11 @@ export function mlpLayers(widths: number[]): Layer[] {
 export const MLP: ModelEntry = {
   name: "mlp",
   description: "dense layers of --widths (input features first, classes last), ReLU",
-  build({ inputShape, classes, widths }) {
+  build({ inputShape, classes, widths, init }) {
     const d = featureCount(inputShape);
     if (widths.length < 2) throw new NinrError(`--widths needs at least an input and an output width, got ${widths.join(",")}`);
     if (widths[0] !== d) throw new NinrError(`--widths must start with ${d} (the input features of the data, ${inputShape.join("x")}), got ${widths[0]}`);
     if (widths[widths.length - 1] !== classes) throw new NinrError(`--widths must end with ${classes} (the data's classes), got ${widths[widths.length - 1]}`);
-    return chainModel("mlp", inputShape, mlpLayers(widths));
+    return chainModel("mlp", inputShape, mlpLayers(widths), init);
   },
 };

@@ -17,6 +17,7 @@
 import type { numpy as np } from "@jax-js/jax";
 import type { ConvForm } from "../engine/conv.ts";
 import type { NinSite } from "../nin/sites.ts";
+import type { WeightInit } from "../engine/init.ts";
 
 export type Params = Record<string, np.Array>;
 export type ModelState = Record<string, np.Array>;
@@ -52,7 +53,7 @@ export interface Model {
 }
 
 /** Options a registry entry builds a model from. `widths` is the MLP's; other entries ignore it. */
-export type ModelOptions = DataShape & { widths: number[] };
+export type ModelOptions = DataShape & { widths: number[]; init: WeightInit };
 
 export type ModelEntry = {
   name: string;

@@ -15,6 +15,7 @@ import { inject } from "../nin/inject.ts";
 import { type NoiseKind, type NoiseModel, whiteNoise } from "../nin/noise.ts";
 import { type NinSite, isNiw, parsePlacement, placeNins, thetaName } from "../nin/sites.ts";
 import { type CninShape, type ThetaInit, initTheta, thetaShape } from "../nin/theta.ts";
+import type { WeightInit } from "../engine/init.ts";
 import type { DataShape, Model, ModelState, Params } from "./model.ts";
 import { buildModel } from "./registry.ts";
 
@@ -24,6 +25,8 @@ export type NetworkSpec = {
   model: string;
   /** MLP layer widths, input features first, classes last. Ignored by other models. */
   widths: number[];
+  /** Weight and bias initialisation scheme (src/models/init.ts); default NIWs follow it. */
+  init: WeightInit;
   /** Where NINs go: none, input (in-NINR), all (full-NINR, before every weight layer), or a comma list of site names. */
   nin: string;
   /** full-NINR only: also a NIN before the logit layer (default true). */
@@ -64,11 +67,11 @@ export type Network = {
 };
 
 export function buildNetwork(spec: NetworkSpec, data: DataShape): Network {
-  const model = buildModel(spec.model, { ...data, widths: spec.widths });
+  const model = buildModel(spec.model, { ...data, widths: spec.widths, init: spec.init });
   const sites = placeNins(model.sites, parsePlacement(spec.nin), { logit: spec.ninLogit });
   const siteIndices = sites.map((s) => model.sites.indexOf(s));
   const noise = whiteNoise(spec.noise, spec.sigma);
-  const thetaOpts = { thetaInit: spec.thetaInit, thetaScale: spec.thetaScale, cninShape: spec.cninShape };
+  const thetaOpts = { thetaInit: spec.thetaInit, thetaScale: spec.thetaScale, cninShape: spec.cninShape, weightInit: spec.init };
 
   return {
     model,

@@ -4,13 +4,17 @@
  * start, so never zeros.
  */
 import { numpy as np, random } from "@jax-js/jax";
+import { type WeightInit, drawWeight } from "../engine/init.ts";
 import type { NinSite } from "./sites.ts";
 
-/** "default": fcNINR like the layer's weights with fan_in + 1, cNINR N(0,1); "normal": N(0, scale^2); "uniform": U(-scale, scale). */
+/**
+ * "default": fcNINR like the layer's weights (the run's weight-init scheme) with the NIN counted
+ * as one more input (fan_in + 1), cNINR N(0,1); "normal": N(0, scale^2); "uniform": U(-scale, scale).
+ */
 export type ThetaInit = "default" | "normal" | "uniform";
 /** cNINR theta per channel and pixel [C,H,W] ("chw") or shared over channels [H,W] ("hw"). */
 export type CninShape = "chw" | "hw";
-export type ThetaOptions = { thetaInit: ThetaInit; thetaScale: number; cninShape: CninShape };
+export type ThetaOptions = { thetaInit: ThetaInit; thetaScale: number; cninShape: CninShape; weightInit: WeightInit };
 
 /** Shape of the NIWs of a site. */
 export function thetaShape(site: NinSite, cninShape: CninShape): number[] {
@@ -24,10 +28,7 @@ export function initTheta(key: np.Array, site: NinSite, opts: ThetaOptions): np.
   const shape = thetaShape(site, opts.cninShape);
   if (opts.thetaInit === "normal") return random.normal(key, shape).mul(opts.thetaScale);
   if (opts.thetaInit === "uniform") return random.uniform(key, shape, { minval: -opts.thetaScale, maxval: opts.thetaScale });
-  if (site.kind === "fc") {
-    // Like the layer's weights (PyTorch default uniform), the NIN counted as one more input.
-    const bound = 1 / Math.sqrt(site.fanIn + 1);
-    return random.uniform(key, shape, { minval: -bound, maxval: bound });
-  }
+  // Like the layer's weights, the NIN counted as one more input.
+  if (site.kind === "fc") return drawWeight(key, shape, { in: site.fanIn + 1, out: site.shape[0] }, opts.weightInit);
   return random.normal(key, shape);
 }

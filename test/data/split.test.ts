@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { batchIndices, gather, holdout, oneHot, stratifiedPick, subset } from "../../src/data/split.ts";
-import type { Split } from "../../src/data/fashion.ts";
+import { batchIndices, gather, holdout, stratifiedPick, subset } from "../../src/data/split.ts";
+import type { Split } from "../../src/data/dataset.ts";
 import { HostRng } from "../../src/engine/hostRng.ts";
 import { NinrError } from "../../src/errors.ts";
 
@@ -61,17 +61,7 @@ describe("subset", () => {
   });
 });
 
-describe("oneHot / gather / batchIndices", () => {
-  it("one-hot encodes", () => {
-    const y = oneHot(Uint8Array.from([2, 0, 9]));
-    expect(y.length).toBe(30);
-    expect(Array.from(y.subarray(0, 10))).toEqual([0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
-    expect(y[10]).toBe(1);
-    expect(y[29]).toBe(1);
-    expect(y.reduce((a, b) => a + b, 0)).toBe(3);
-    expect(() => oneHot(Uint8Array.from([3]), 3)).toThrow(NinrError);
-  });
-
+describe("gather / batchIndices", () => {
   it("gathers rows in index order", () => {
     const { x, y } = gather(fake(20), Int32Array.from([5, 2, 19]));
     expect(Array.from(x)).toEqual([5, 5, 5, 5, 2, 2, 2, 2, 19, 19, 19, 19]);
@@ -83,7 +73,7 @@ describe("oneHot / gather / batchIndices", () => {
     const rng = new HostRng(1);
     const e1 = batchIndices(150, 64, rng);
     expect(e1.map((b) => b.length)).toEqual([64, 64, 22]);
-    const seen = e1.flatMap((b) => Array.from(b)).sort((a, b) => a - b);
+    const seen = e1.flatMap((b) => Array.from(b)).sort((a: number, b: number) => a - b);
     expect(seen).toEqual(Array.from({ length: 150 }, (_, i) => i));
     const e2 = batchIndices(150, 64, rng);
     expect(Array.from(e2[0])).not.toEqual(Array.from(e1[0])); // rng advanced

@@ -15,9 +15,9 @@ const RealMemory = WebAssembly.Memory;
 };
 
 const { resolveConfig } = await import("../../src/config.ts");
-const { loadBundledSample } = await import("../../src/data/fashion.ts");
-const { train } = await import("../../src/train/loop.ts");
-const { prepareData, disposeResult } = await import("../../src/train/run.ts");
+const { loadBundledSample } = await import("../../src/node/data/fashionFiles.ts");
+const { train, disposeResult } = await import("../../src/train/loop.ts");
+const { prepareData } = await import("../../src/train/prepare.ts");
 const { tree } = await import("@jax-js/jax");
 
 const sample = loadBundledSample();
@@ -25,7 +25,7 @@ const sample = loadBundledSample();
 describe("training loop", () => {
   it("an in-NINR MLP beats chance clearly on the sample", async () => {
     const cfg = resolveConfig({ widths: [784, 64, 10], nin: "input", sigma: 1, lr: 0.05, batch: 32, epochs: 3, stepLogEvery: 5 });
-    const r = await train(cfg, prepareData(sample, cfg));
+    const r = await train(cfg, sample, prepareData(sample, cfg));
     expect(r.diverged).toBe(false);
     expect(r.test.acc).toBeGreaterThan(0.5); // chance is 0.1
     expect(r.niwNorm).toHaveLength(1);
@@ -39,7 +39,7 @@ describe("training loop", () => {
     const cfg = resolveConfig({ widths: [784, 32, 10], nin: "all", sigma: 2, dropout: 0.2, cdt: 0.1, lr: 0.05, batch: 50, epochs: 2, trainSize: 400, seed: 3 });
     const run = async (seed: number) => {
       const c = { ...cfg, seed };
-      const r = await train(c, prepareData(sample, c));
+      const r = await train(c, sample, prepareData(sample, c));
       disposeResult(r);
       return r.metrics.map((m) => ({ ...m, seconds: 0 }));
     };
@@ -52,7 +52,7 @@ describe("training loop", () => {
 
   it("a diverging run is a result, not a crash", async () => {
     const cfg = resolveConfig({ widths: [784, 32, 10], nin: "input", sigma: 1e4, lr: 1, batch: 50, epochs: 2, trainSize: 500 });
-    const r = await train(cfg, prepareData(sample, cfg));
+    const r = await train(cfg, sample, prepareData(sample, cfg));
     expect(r.diverged).toBe(true);
     expect(r.divergedStep).not.toBeNull();
     expect(r.steps).toBeLessThan(20);
@@ -64,12 +64,13 @@ describe("training loop", () => {
     const bytes = () => memories.reduce((s, m) => s + m.buffer.byteLength, 0);
     const cfg = resolveConfig({ widths: [784, 128, 10], nin: "all", sigma: 1, lr: 0.01, batch: 40, trainSize: 800, holdout: 0, epochs: 1 });
     // Warm up: compile and let the allocator reach its working size.
-    disposeResult(await train({ ...cfg, epochs: 2 }, prepareData(sample, cfg)));
+    disposeResult(await train({ ...cfg, epochs: 2 }, sample, prepareData(sample, cfg)));
     const before = bytes();
     // 10 epochs x 20 steps = 200 steps; a leak of one parameter tree per step would add ~80 MB.
-    const r = await train({ ...cfg, epochs: 10 }, prepareData(sample, cfg));
+    const r = await train({ ...cfg, epochs: 10 }, sample, prepareData(sample, cfg));
     expect(r.steps).toBe(200);
     tree.dispose(r.params);
+    tree.dispose(r.state);
     r.fns.dispose();
     const grown = bytes() - before;
     expect(grown).toBeLessThan(4 * 1024 * 1024);

@@ -4,9 +4,9 @@
  */
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { ninr } from "../helpers/cli.ts";
+import { ninr } from "../../helpers/cli.ts";
 
-const CHILD = new URL("../../bench/child.ts", import.meta.url).pathname;
+const CHILD = new URL("../../../bench/child.ts", import.meta.url).pathname;
 
 function child(...args: string[]): Promise<{ status: number | null; out: Record<string, unknown> | null; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 /** `ninr evaluate` on a tiny run trained on the bundled sample. */
 import { describe, expect, it } from "vitest";
-import { SAMPLE, ninr } from "../helpers/cli.ts";
+import { SAMPLE, ninr } from "../../helpers/cli.ts";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { heatmap, lineChart, phaseDiagram, scatterChart } from "../../src/report/charts.ts";
-import { compileVegaLite, rasterizeSvg, renderVegaLite, writeChart } from "../../src/report/render.ts";
+import { heatmap, lineChart, phaseDiagram, scatterChart } from "../../../src/report/charts.ts";
+import { compileVegaLite, rasterizeSvg, renderVegaLite, writeChart } from "../../../src/node/report/render.ts";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
