@@ -143,7 +143,7 @@ describe("errors", () => {
   });
 });
 
-describe("additive Gaussian grid (spec E3)", () => {
+describe("additive Gaussian grid (E3, docs/method.md §4)", () => {
   const x = REAL.subarray(0, 20 * 784);
   it("s = 0 is the identity in both modes", () => {
     expect(equal(additiveGaussian(x, 784, 0, "unclipped", 1), x)).toBe(true);

@@ -66,7 +66,7 @@ describe("severity tables", () => {
     expect(CORRUPTIONS.affine.severities).toBe(AFFINE_SEVERITIES);
   });
 
-  it("every corruption has 5 severities, a source, and the spec's names", () => {
+  it("every corruption has 5 severities, a source, and the names of docs/method.md §4.3", () => {
     expect([...CORRUPTION_NAMES]).toEqual([
       "gaussian_noise",
       "shot_noise",
@@ -89,7 +89,7 @@ describe("severity tables", () => {
     expect(MNISTC.pixelate.map((c) => pixelateSide(c, 28))).toEqual([16, 14, 11, 8, 7]);
   });
 
-  it("the E3 Gaussian grid is the spec's", () => {
+  it("the E3 Gaussian grid is that of docs/method.md §4.3", () => {
     expect(GAUSSIAN_GRID).toEqual([0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2]);
   });
 });

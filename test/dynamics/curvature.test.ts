@@ -1,5 +1,5 @@
 /**
- * Oracle tests for the curvature instruments (spec 2, "Which curvature"), on tiny nets in
+ * Oracle tests for the curvature instruments (docs/method.md §2, "Which curvature"), on tiny nets in
  * float64 where every matrix can be built densely:
  *   - exact HVP columns, forward-over-reverse (linearize) = jitted reverse-over-forward =
  *     central differences;
@@ -8,7 +8,7 @@
  *     Jacobian columns and softmax probabilities computed separately;
  *   - Lanczos and power iteration = dense eigenvalues (Jacobi, itself checked against
  *     np.linalg.eigh), for the Hessian, the NIW block and the GN matrix;
- *   - the linear toy model of spec 3 in jax-js: lambda_noise = m2 (|v|^2 + |theta|^2) and
+ *   - the linear toy model of docs/method.md §3 in jax-js: lambda_noise = m2 (|v|^2 + |theta|^2) and
  *     lambda_niw = m2 |v|^2 in closed form (m2 = mean eps^2; sigma^2 for the "zero" mode);
  *   - measureCurvature on a real (784-input) config: averages, k, determinism, interlacing.
  */
@@ -283,7 +283,7 @@ describe("tiny full-NINR ReLU net (5-4-3, NINs before both layers, float64)", ()
   });
 });
 
-describe("linear toy model of spec 3 in jax-js (h = u x + theta eps, f = v.h, MSE/2)", () => {
+describe("linear toy model of docs/method.md §3 in jax-js (h = u x + theta eps, f = v.h, MSE/2)", () => {
   const n = 8;
   const sigma = 2;
   const layers: Layer[] = [
@@ -292,7 +292,7 @@ describe("linear toy model of spec 3 in jax-js (h = u x + theta eps, f = v.h, MS
   ];
   // The layers as a registered chain model; NIN "input" = the one site nin0 on h.
   const name = "test-linear-toy";
-  registerModel({ name, description: "test: the linear toy model of spec 3", build: () => chainModel(name, [1], layers) });
+  registerModel({ name, description: "test: the linear toy model of docs/method.md §3", build: () => chainModel(name, [1], layers) });
   const net = buildNetwork({ ...DEFAULT_CONFIG, model: name, widths: [1, n, 1], nin: "input", ninLogit: true, sigma, noise: "gaussian", thetaInit: "default", thetaScale: 1, cninShape: "chw" }, { inputShape: [1], classes: 1 });
   const model: CurvatureModel = { net, loss: "mse" };
   const ks = random.split(random.key(3), 4);

@@ -18,7 +18,7 @@ describe("decay-time fits", () => {
     expect(logLinearDecayTime([0, 1], [1, 0.5])).toBeNull();
   });
 
-  it("match the linear map |1-k|^t of spec 2", () => {
+  it("match the linear map |1-k|^t of docs/method.md §2", () => {
     for (const k of [0.1, 0.5, 1.5, 1.9]) {
       const t = range(60);
       const y = t.map((s) => Math.abs(1 - k) ** s);

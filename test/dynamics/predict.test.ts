@@ -1,13 +1,13 @@
 /**
- * Phase prediction thresholds (spec 2) and the sigma search for a target k (spec 6), the latter
- * on synthetic k(sigma) curves whose sigma^2 extrapolation overestimates k (as the spec warns).
+ * Phase prediction thresholds (docs/method.md §2) and the sigma search for a target k (docs/method.md §6), the latter
+ * on synthetic k(sigma) curves whose sigma^2 extrapolation overestimates k (as docs/method.md §2.7 warns).
  */
 import { describe, expect, it } from "vitest";
 import { K_CEILING_LINEAR, K_CEILING_RELU, TARGET_K, predictPhase, sigmaFor } from "../../src/dynamics/predict.ts";
 import { NinrError } from "../../src/errors.ts";
 
 describe("predictPhase", () => {
-  it("applies the spec-2 thresholds", () => {
+  it("applies the docs/method.md §2 thresholds", () => {
     const steps = 1000;
     expect(predictPhase({ k: 0.001, steps })).toBe("decoupled"); // k * steps = 1 < 3
     expect(predictPhase({ k: 0.0031, steps })).toBe("decay");

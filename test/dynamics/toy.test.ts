@@ -175,7 +175,7 @@ describe("one noise-only SGD step", () => {
   // v' = v - g theta, theta' = theta - g v, so exactly (for any eta, any fixed eps batch):
   //   Q' - Q = -4 g s + g^2 Q = eta m2 s^2 (eta m2 Q - 4) = eta s^2 m2 (eta lambda - 4)
   //   s'     = s (1 - eta lambda + g^2)
-  // The spec's formula (sigma^2 for m2) is therefore exact for a single eps value (m2 = eps^2).
+  // The docs/method.md §3.3 formula (sigma^2 for m2) is therefore exact for a single eps value (m2 = eps^2).
   const rng = new HostRng(5);
   const n = 6;
   for (const [label, epsVals] of [
@@ -197,7 +197,7 @@ describe("one noise-only SGD step", () => {
         expect(Math.abs(dQ - predicted)).toBeLessThan(1e-12 * Math.max(1, Math.abs(Q)));
         const g = eta * m2 * s;
         expect(dotp(p.v, p.theta)).toBeCloseTo(s * (1 - eta * lam + g * g), 12);
-        // lambda changes by m2 * dQ = eta m2^2 s^2 (eta lambda - 4) (spec: sigma^4 for m2^2)
+        // lambda changes by m2 * dQ = eta m2^2 s^2 (eta lambda - 4) (docs/method.md §3.3: sigma^4 for m2^2)
         expect(noiseLambda(p, m2) - lam).toBeCloseTo(eta * m2 * m2 * s * s * (eta * lam - 4), 10);
         expect(Array.from(p.u)).toEqual(Array.from(uBefore)); // u gets no gradient without data
       }
@@ -270,7 +270,7 @@ describe("simulateToy", () => {
     expect(r.kData0).toBeLessThan(1.5); // |u|^2 ~ n = 100, eta = 0.01
   });
 
-  it("decay: the coupling decays at the rate ln|1 - k| per step (spec: time constant -1/ln|1-k|)", () => {
+  it("decay: the coupling decays at the rate ln|1 - k| per step (docs/method.md §2.5: time constant -1/ln|1-k|)", () => {
     for (const k0 of [0.3, 0.5, 1.6]) {
       const r = simulateToy({ k0, steps: 40 }, 2);
       expect(r.outcome).toBe("decay");
@@ -338,7 +338,7 @@ describe("sweepToy (default grid, 3 seeds, 1000 steps)", () => {
     expect(r.divergence_k).not.toBeNull();
     expect(Math.abs(r.catapult_onset_k! - 2)).toBeLessThanOrEqual(0.2);
     expect(Math.abs(r.divergence_k! - 4)).toBeLessThanOrEqual(0.4);
-    // spec section 3: monotone decay up to 1.63, catapults 2.07..3.81, divergence at 4.25 and above
+    // docs/method.md §3.4: monotone decay up to 1.63, catapults 2.07..3.81, divergence at 4.25 and above
     const maj = (k: number) => r.points.find((p) => Math.abs(p.k0 - k) < 1e-9)!.majority;
     for (const k of [0.2, 1.0, 1.6]) expect(maj(k)).toBe("decay");
     for (const k of [2.1, 3.0, 3.8]) expect(maj(k)).toBe("catapult");

@@ -1,7 +1,7 @@
 /**
  * Oracle tests for the NINR networks: gradients against central finite differences (NIWs
- * included), the NIW gradient identity dL/dtheta = mean_i eps_i dl_i/dz_i (spec 2), and
- * sigma = 0 computing exactly the plain model (spec 1).
+ * included), the NIW gradient identity dL/dtheta = mean_i eps_i dl_i/dz_i (docs/method.md §2), and
+ * sigma = 0 computing exactly the plain model (docs/method.md §1).
  */
 import { describe, expect, it } from "vitest";
 import { grad, nn, numpy as np, random, tree } from "@jax-js/jax";
@@ -82,7 +82,7 @@ describe("gradients vs central finite differences", () => {
   });
 });
 
-describe("NIW gradient identity (spec 2)", () => {
+describe("NIW gradient identity (docs/method.md §2)", () => {
   it("dL/dtheta = mean_i eps_i * dl_i/dz_i for the input NIN", async () => {
     const cfg = resolveConfig({ widths: [784, 16, 10], nin: "input", sigma: 3 });
     const net = buildNetwork(cfg, DATA);
@@ -110,7 +110,7 @@ describe("NIW gradient identity (spec 2)", () => {
   });
 });
 
-describe("sigma = 0 is the plain model (spec 1)", () => {
+describe("sigma = 0 is the plain model (docs/method.md §1)", () => {
   it.each(["mlp", "cnn"] as const)("%s full-NINR with sigma 0 gives the plain model's loss and weights", async (model) => {
     const base = { model, widths: [784, 16, 10], sigma: 0 };
     const cNin = resolveConfig({ ...base, nin: "all" });
