@@ -36,6 +36,7 @@ export type PhaseJobSpec = {
 
 export type PhaseRecord = {
   model: string;
+  init: string;
   nin: string;
   sigma: number;
   lr: number;
@@ -142,6 +143,7 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
   const divergent = obs.phase === "divergent";
   const record: PhaseRecord = {
     model: cfg.model,
+    init: cfg.init,
     nin: cfg.nin,
     sigma: cfg.sigma,
     lr: cfg.lr,

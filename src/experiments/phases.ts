@@ -6,6 +6,7 @@ import { resolveConfig } from "../config.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type CurvatureBudget, CURVATURE_BUDGETS, budgetBatchSize } from "../dynamics/budgets.ts";
 import { K_CEILING_RELU } from "../dynamics/predict.ts";
+import type { WeightInit } from "../engine/init.ts";
 import { NinrError } from "../errors.ts";
 import { buildNetwork } from "../models/network.ts";
 import { type Job, makeJob } from "./jobs.ts";
@@ -14,6 +15,8 @@ import type { PhaseJobSpec } from "./phaseRun.ts";
 export type PhasesPreset = {
   name: string;
   models: string[];
+  /** Weight-init schemes swept (docs/method.md §1.6: an experimental factor). */
+  inits: WeightInit[];
   nin: string;
   /** sigma grid: 10^lo .. 10^hi with `perDecade` points a decade (spec: about 3). */
   sigmaDecades: [number, number];
@@ -31,6 +34,7 @@ export type PhasesPreset = {
 };
 
 const common = {
+  inits: ["pytorch"] as WeightInit[],
   nin: "input" as const,
   sigmaDecades: [-1, 3] as [number, number],
   perDecade: 3,
@@ -84,23 +88,24 @@ export function phaseJobs(p: PhasesPreset, info: Pick<Dataset, "inputShape" | "c
   const nTrain = p.trainSize > 0 ? Math.min(p.trainSize, opts.fitSize) : opts.fitSize;
   const steps = Math.floor(nTrain / p.batch) * p.epochs;
   const jobs: Job<"phase">[] = [];
-  for (const model of p.models) {
-    const net = buildNetwork(resolveConfig({ model, nin: p.nin }), info);
-    const ic = p.initCurvature;
-    const tc = p.traceCurvature;
-    for (const lr of p.lrs)
-      for (const sigma of sigmas)
-        for (const seed of p.seeds) {
-          const spec: PhaseJobSpec = {
-            config: { model, nin: p.nin, sigma, lr, seed, epochs: p.epochs, batch: p.batch, trainSize: p.trainSize > 0 ? nTrain : 0 },
-            traceSteps: traceSteps(steps),
-            initCurvature: { batches: ic.batches, batchSize: budgetBatchSize(ic, net), iters: ic.iters },
-            traceCurvature: { batchSize: budgetBatchSize(tc, net), iters: tc.iters },
-            testSubset: p.testSubset,
-            ceiling: p.ceiling,
-          };
-          jobs.push(makeJob("phase", spec));
-        }
-  }
+  for (const model of p.models)
+    for (const init of p.inits) {
+      const net = buildNetwork(resolveConfig({ model, nin: p.nin, init }), info);
+      const ic = p.initCurvature;
+      const tc = p.traceCurvature;
+      for (const lr of p.lrs)
+        for (const sigma of sigmas)
+          for (const seed of p.seeds) {
+            const spec: PhaseJobSpec = {
+              config: { model, init, nin: p.nin, sigma, lr, seed, epochs: p.epochs, batch: p.batch, trainSize: p.trainSize > 0 ? nTrain : 0 },
+              traceSteps: traceSteps(steps),
+              initCurvature: { batches: ic.batches, batchSize: budgetBatchSize(ic, net), iters: ic.iters },
+              traceCurvature: { batchSize: budgetBatchSize(tc, net), iters: tc.iters },
+              testSubset: p.testSubset,
+              ceiling: p.ceiling,
+            };
+            jobs.push(makeJob("phase", spec));
+          }
+    }
   return jobs;
 }

@@ -4,6 +4,7 @@
  * plots and report.html into --out.
  */
 import { type Command, Option } from "commander";
+import { WEIGHT_INITS } from "../../engine/init.ts";
 import { NinrError } from "../../errors.ts";
 import { PHASES_PRESETS, phaseJobs } from "../../experiments/phases.ts";
 import { modelNames } from "../../models/registry.ts";
@@ -25,6 +26,7 @@ export function registerPhases(program: Command): void {
     .addOption(new Option("--lrs <list>", "override the learning rates (a second knob)").argParser(numList("--lrs", num("--lrs", { min: 0, minExclusive: true }))))
     .addOption(new Option("--seeds <n>", "number of seeds").argParser(num("--seeds", { min: 1, integer: true })))
     .addOption(new Option("--models <list>", "mlp,cnn").argParser((raw: string) => raw.split(",").map((m) => oneOf("--models", modelNames())(m.trim()))))
+    .addOption(new Option("--inits <list>", `weight-init schemes to sweep, e.g. pytorch,he-normal (${WEIGHT_INITS.join(", ")})`).argParser((raw: string) => raw.split(",").map((m) => oneOf("--inits", WEIGHT_INITS)(m.trim()))))
     .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, integer: true })))
     .option("--data <dir>", "folder with the Fashion-MNIST IDX files")
     .option("--allow-sample", "fall back to the bundled sample when the full data is absent")
@@ -34,6 +36,7 @@ export function registerPhases(program: Command): void {
       const preset = {
         ...base,
         models: opts.models ?? base.models,
+        inits: opts.inits ?? base.inits,
         lrs: opts.lrs ?? base.lrs,
         seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds,
       };
@@ -49,7 +52,7 @@ export function registerPhases(program: Command): void {
           const c = (o.job.kind === "phase" ? o.job.spec.config : {}) as Record<string, unknown>;
           const ph = o.summary?.phase as Record<string, unknown> | undefined;
           const what = ph ? `${o.status}: k=${Number(ph.k).toPrecision(3)} predicted ${ph.predicted_phase}, observed ${ph.observed_phase}` : o.status;
-          log(`[${done}/${total}] ${c.model} sigma=${c.sigma} lr=${c.lr} seed=${c.seed} ${what}${o.seconds ? ` (${o.seconds.toFixed(0)}s)` : ""}${o.error ? `\n  ${o.error.split("\n")[0]}` : ""}`);
+          log(`[${done}/${total}] ${c.model}${c.init && c.init !== "pytorch" ? ` ${c.init}` : ""} sigma=${c.sigma} lr=${c.lr} seed=${c.seed} ${what}${o.seconds ? ` (${o.seconds.toFixed(0)}s)` : ""}${o.error ? `\n  ${o.error.split("\n")[0]}` : ""}`);
         },
       });
       const failed = outcomes.filter((o) => o.status === "failed");

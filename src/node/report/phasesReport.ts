@@ -16,7 +16,7 @@ import { toCsv, toMarkdown } from "../../report/tables.ts";
 
 const PHASE_ORDER = ["decoupled", "decay", "catapult", "divergent"];
 export const PHASE_COLUMNS = [
-  "model", "sigma", "seed", "lr", "steps", "k", "lambda_noise", "lambda_max", "lambda_niw", "predicted_phase", "observed_phase",
+  "model", "init", "sigma", "seed", "lr", "steps", "k", "lambda_noise", "lambda_max", "lambda_niw", "predicted_phase", "observed_phase",
   "niw_decay_time", "predicted_decay_time", "train_loss_decay_time", "test_loss_decay_time", "clean_test_acc", "k_min", "k_final", "diverged",
 ] as const;
 
@@ -30,6 +30,11 @@ export function loadPhaseRuns(dirs: string[]): PhaseRunRef[] {
     if (s?.phase && typeof s.phase === "object") out.push({ dir, record: s.phase as PhaseRecord });
   }
   return out.sort((a, b) => a.record.model.localeCompare(b.record.model) || a.record.sigma - b.record.sigma || a.record.seed - b.record.seed);
+}
+
+/** A report section per model and weight init (the default init is left out of the label). */
+function groupOf(r: PhaseRecord): string {
+  return r.init && r.init !== "pytorch" ? `${r.model} ${r.init}` : r.model;
 }
 
 /** The most common value (ties: the earlier in PHASE_ORDER). */
@@ -74,14 +79,15 @@ export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], met
   const rows = records.map((r) => Object.fromEntries(PHASE_COLUMNS.map((c) => [c, r[c]])));
   writeFileAtomic(join(outDir, "phases.csv"), toCsv(rows));
   const sections: { heading: string; text?: string; svg?: string; tableMarkdown?: string }[] = [];
-  const models = [...new Set(records.map((r) => r.model))];
+  const models = [...new Set(records.map(groupOf))];
   const svg = async (spec: object, name: string) => {
     const paths = await writeChart(spec, join(outDir, name));
     return readFileSync(paths.svg, "utf8");
   };
 
   for (const model of models) {
-    const mr = records.filter((r) => r.model === model);
+    const mr = records.filter((r) => groupOf(r) === model);
+    const file = model.replace(/[^A-Za-z0-9]+/g, "_");
     const sigmas = [...new Set(mr.map((r) => r.sigma))].sort((a, b) => a - b);
     const observed = sigmas.map((s) => ({ sigma: s, phase: majority(mr.filter((r) => r.sigma === s).map((r) => r.observed_phase)) }));
     const pts: { sigma: number; series: string; value: number }[] = [];
@@ -99,7 +105,7 @@ export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], met
     sections.push({
       heading: `${model.toUpperCase()}: decay times against sigma`,
       text: "Observed phases shaded (majority over seeds). Decay times in SGD steps; points without a finite decay time are left out.",
-      svg: await svg(phaseDiagram({ title: `Phase diagram (${model}, in-NINR)`, points: pts, phases: phaseBands(observed), yTitle: "decay time (steps)", logY: true }), `phase_diagram_${model}`),
+      svg: await svg(phaseDiagram({ title: `Phase diagram (${model}, in-NINR)`, points: pts, phases: phaseBands(observed), yTitle: "decay time (steps)", logY: true }), `phase_diagram_${file}`),
     });
     const kSpec = scatterChart({
       title: `k at initialization (${model})`,
@@ -119,7 +125,7 @@ export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], met
     sections.push({
       heading: `${model.toUpperCase()}: k = eta * lambda_noise at initialization`,
       text: "Prediction: decoupled if k * steps < 3, decay if k < 2, catapult if 2 <= k < 12, divergent above (docs/method.md §2).",
-      svg: await svg(kSpec, `k_vs_sigma_${model}`),
+      svg: await svg(kSpec, `k_vs_sigma_${file}`),
     });
     // NIW trajectories: one seed, a few sigmas spread over the grid (one per observed phase if possible).
     const seed0 = Math.min(...mr.map((r) => r.seed));
@@ -129,7 +135,7 @@ export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], met
       if (s.length) picks.push(s[Math.floor(s.length / 2)]);
     }
     const traj: Record<string, unknown>[] = [];
-    for (const run of runs.filter((r) => r.record.model === model && r.record.seed === seed0 && picks.includes(r.record.sigma))) {
+    for (const run of runs.filter((r) => groupOf(r.record) === model && r.record.seed === seed0 && picks.includes(r.record.sigma))) {
       const t = readRunJson(run.dir, "trace.json") as PhaseTrace | null;
       if (!t || !Array.isArray(t.step) || !Array.isArray(t.coupling)) continue;
       const label = `sigma=${run.record.sigma} (${run.record.observed_phase})`;
@@ -140,7 +146,7 @@ export async function writePhasesReport(outDir: string, runs: PhaseRunRef[], met
     if (traj.length)
       sections.push({
         heading: `${model.toUpperCase()}: NIW output coupling during the first epoch`,
-        svg: await svg(lineChart({ title: `||J theta|| trajectories (${model})`, data: traj, x: "step", y: "coupling", color: "run", logY: true, yTitle: "||J theta|| (RMS |d logits / d eps|)", colorTitle: "run" }), `niw_trajectories_${model}`),
+        svg: await svg(lineChart({ title: `||J theta|| trajectories (${model})`, data: traj, x: "step", y: "coupling", color: "run", logY: true, yTitle: "||J theta|| (RMS |d logits / d eps|)", colorTitle: "run" }), `niw_trajectories_${file}`),
       });
   }
 
