@@ -12,11 +12,11 @@
 import os from "node:os";
 import { grad, jit, jvp, numpy as np, random, tree } from "@jax-js/jax";
 import { resolveConfig } from "../src/config.ts";
-import { loadDataset } from "../src/data/fashion.ts";
-import { drawNoise, makeCurvatureMeter, measureCurvature, noiseModelFor } from "../src/dynamics/curvature.ts";
-import { type NoisyBatch, hessianOperator, makeGnMatvec, makeHvpFns, noiseGnOperator, noisyLoss } from "../src/engine/hvp.ts";
+import { curvatureModelFor, drawNoise, makeCurvatureMeter, measureCurvature } from "../src/dynamics/curvature.ts";
+import { type NoisyBatch, hessianOperator, makeGnMatvec, makeHvpFns, noiseGnOperator, noisyLoss } from "../src/dynamics/hvp.ts";
 import { treeRandomNormal } from "../src/engine/treeMath.ts";
-import { type Params, initNetwork } from "../src/models/network.ts";
+import type { Params } from "../src/models/model.ts";
+import { loadDataset } from "../src/node/data/fashionFiles.ts";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,9 +54,9 @@ async function oneOff(f: () => Promise<unknown> | unknown): Promise<number> {
 
 const ds = loadDataset({ allowSample: true });
 const cfg = resolveConfig({ nin: "input", sigma });
-const model = noiseModelFor(cfg);
+const model = curvatureModelFor(cfg, ds);
 const loss = noisyLoss(model);
-const params: Params = initNetwork(random.key(cfg.seed), cfg);
+const { params, state } = model.net.init(random.key(cfg.seed));
 console.log(`# curvature cost, MLP ${cfg.widths.join("-")}, in-NINR, sigma ${sigma}, data ${ds.source}; reps ${reps}; load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 
 for (const B of sizes) {
@@ -71,6 +71,7 @@ for (const B of sizes) {
     x: np.array(x).reshape([n, 784]),
     y: np.array(y).reshape([n, 10]),
     eps: drawNoise(model, random.key(1), n),
+    state: tree.ref(state),
   };
   const v = treeRandomNormal(random.key(2), params);
   const fns = makeHvpFns(loss);
@@ -109,10 +110,10 @@ for (const B of sizes) {
   fns.dispose();
 
   const withFd = B === fdBatch;
-  const images = ds.train.images.subarray(0, Math.min(ds.train.n, 4 * B) * 784);
-  const labels = ds.train.labels.subarray(0, Math.min(ds.train.n, 4 * B));
-  const est = async (label: string, o: Parameters<typeof measureCurvature>[4]) => {
-    const r = await measureCurvature(cfg, params, images, labels, { batches: 1, batchSize: B, timeGradient: false, ...o });
+  const nEst = Math.min(ds.train.n, 4 * B);
+  const split = { images: ds.train.images.subarray(0, nEst * 784), labels: ds.train.labels.subarray(0, nEst), n: nEst };
+  const est = async (label: string, o: Parameters<typeof measureCurvature>[5]) => {
+    const r = await measureCurvature(cfg, ds, params, state, split, { batches: 1, batchSize: B, timeGradient: false, ...o });
     const m = r.per_batch[0].matvecs;
     rows.push([`measureCurvature, 1 batch, ${label} (${m.noise}+${m.hessian}+${m.niw} matvecs)`, r.seconds * 1000]);
     return r;
@@ -121,8 +122,8 @@ for (const B of sizes) {
   await est("lambda_noise only", { which: { hessian: false, niw: false } });
   await est("lambda_noise only, iters 10, tol 1e-2", { which: { hessian: false, niw: false }, iters: 10, tol: 1e-2 });
   const meter = makeCurvatureMeter(model, {});
-  await meter.measure(params, [{ x: batch.x, y: batch.y }], { seed: 1 }); // compile
-  const warm = await meter.measure(params, [{ x: batch.x, y: batch.y }], { seed: 2 });
+  await meter.measure(params, state, [{ x: batch.x, y: batch.y }], { seed: 1 }); // compile
+  const warm = await meter.measure(params, state, [{ x: batch.x, y: batch.y }], { seed: 2 });
   meter.dispose();
   const wm = warm.per_batch[0].matvecs;
   rows.push([`makeCurvatureMeter().measure, warm (compiled), all three (${wm.noise}+${wm.hessian}+${wm.niw} matvecs)`, warm.seconds * 1000]);
@@ -143,3 +144,4 @@ for (const B of sizes) {
   tree.dispose(v);
 }
 tree.dispose(params);
+tree.dispose(state);

@@ -11,9 +11,8 @@
  */
 import { PerformanceObserver } from "node:perf_hooks";
 import { numpy as np, profiler, random } from "@jax-js/jax";
-import { initNetwork } from "../src/models/network.ts";
+import { CNN_STEP, FASHION_INFO, MLP_STEP } from "../src/node/bench/ours.ts";
 import { makeStepFns } from "../src/train/step.ts";
-import { CNN_STEP, MLP_STEP } from "./ours.ts";
 
 const which = process.argv[2] === "cnn" ? "cnn" : "mlp";
 const i = process.argv.indexOf("--steps");
@@ -42,15 +41,16 @@ const obs = new PerformanceObserver((list) => {
 });
 obs.observe({ entryTypes: ["measure"] });
 
-const fns = makeStepFns(cfg);
-let params = initNetwork(random.key(0), cfg);
+const fns = makeStepFns(cfg, FASHION_INFO);
+let { params, state } = fns.net.init(random.key(0));
 let opt = fns.init(params);
 const x = random.uniform(random.key(1), [B, 784]);
 const y = np.zeros([B, 10]).add(0.1);
 const run = (n: number, seed: number) => {
   for (let s = 0; s < n; s++) {
-    const [p, o, loss, correct] = fns.trainStep(params, opt, x.ref, y.ref, random.key(seed + s));
+    const [p, st, o, loss, correct] = fns.trainStep(params, state, opt, x.ref, y.ref, random.key(seed + s));
     params = p;
+    state = st;
     opt = o;
     correct.dispose();
     loss.dataSync(); // synchronous: every kernel runs (and is timed) on this thread

@@ -1,5 +1,5 @@
 /**
- * TensorFlow.js reference for `ninr bench`: the workloads of bench/reference.py (PyTorch), same
+ * TensorFlow.js reference for `npm run bench` (bench/run.ts): the workloads of src/node/bench/reference.py (PyTorch), same
  * shapes, batch sizes, init, plain SGD and softmax cross-entropy, run on TF.js's Wasm or JS CPU
  * backend. Standalone: nothing from src/ is imported.
  *

@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { register } from "tsx/esm/api";
 register();
 // jax-js builds its Wasm backend when it is first imported, so its worker-thread pool must be
-// switched on before that (src/engine/threads.ts). Default: one Wasm thread per core: training
+// switched on before that (src/node/threads.ts). Default: one Wasm thread per core: training
 // steps ran 1.3-1.9x faster on 2 cores at batch 128 (the MLP's unchanged at batch 64), with
 // bit-identical results (bench/README.md). NINR_THREADS=N sets the pool size; NINR_THREADS=0 keeps jax-js on the main
 // thread. Sweep workers are separate processes (one per core) and stay single-threaded.

@@ -1,21 +1,22 @@
 /**
- * One benchmark workload, ours, in a process of its own (bench/workloads.ts spawns it):
+ * One benchmark workload, ours, in a process of its own (src/node/bench/workloads.ts spawns it):
  *
- *   node --import tsx bench/child.ts WORKLOAD REPS THREADS
+ *   node --import tsx src/node/bench/child.ts WORKLOAD REPS THREADS
  *     -> last stdout line: {"workload","values":[...],"unit","threads","maxrss_mb","cores":[...],...}
  *
- * THREADS > 1 runs jax-js's Wasm kernels on that many worker threads (src/engine/threads.ts),
+ * THREADS > 1 runs jax-js's Wasm kernels on that many worker threads (src/node/threads.ts),
  * which must be switched on before jax-js loads: hence a process per measurement, and the
  * dynamic import below. For `sweep`, THREADS is the number of worker processes instead.
- * Same protocol as bench/reference.py (PyTorch) and bench/tfjs.ts (TensorFlow.js).
+ * Same protocol as src/node/bench/reference.py (PyTorch) and bench/tfjs.ts (TensorFlow.js, run by
+ * `npm run bench` only).
  */
-import { enableWasmThreads, verifyWasmThreads } from "../src/engine/threads.ts";
+import { enableWasmThreads, verifyWasmThreads } from "../threads.ts";
 
 const [workload, repsArg, threadsArg] = process.argv.slice(2);
 const reps = Number(repsArg ?? 3);
 const threads = Number(threadsArg ?? 1);
 if (!workload || !Number.isInteger(reps) || reps < 1 || !Number.isInteger(threads) || threads < 1) {
-  process.stderr.write("usage: bench/child.ts WORKLOAD REPS THREADS\n");
+  process.stderr.write("usage: src/node/bench/child.ts WORKLOAD REPS THREADS\n");
   process.exit(2);
 }
 const pool = workload !== "sweep" && threads > 1;
@@ -62,7 +63,7 @@ switch (workload) {
     break;
   }
   default:
-    process.stderr.write(`bench/child.ts: unknown workload '${workload}'\n`);
+    process.stderr.write(`src/node/bench/child.ts: unknown workload '${workload}'\n`);
     process.exit(2);
 }
 const maxrss_mb = process.resourceUsage().maxRSS / 1024;

@@ -1,23 +1,30 @@
 /**
- * Our side of each benchmark workload (bench/workloads.ts lists them). These run inside a
- * bench child process (bench/child.ts), one workload per process, so that worker threads can be
+ * Our side of each benchmark workload (src/node/bench/workloads.ts lists them). These run inside a
+ * bench child process (src/node/bench/child.ts), one workload per process, so that worker threads can be
  * switched on before jax-js loads and the peak RSS of each workload is its own.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { numpy as np, random, tree } from "@jax-js/jax";
-import { resolveConfig, type RunConfig } from "../src/config.ts";
-import { loadDataset } from "../src/data/fashion.ts";
-import { makeCurvatureMeter, noiseModelFor } from "../src/dynamics/curvature.ts";
-import { makeHvpFns, noisyLoss, type NoisyBatch } from "../src/engine/hvp.ts";
-import { PHASES_PRESETS, type PhasesPreset, phaseJobs } from "../src/experiments/phases.ts";
-import { initNetwork } from "../src/models/network.ts";
-import { runSweep } from "../src/sweep/executor.ts";
-import { fitSize } from "../src/train/run.ts";
-import { makeStepFns } from "../src/train/step.ts";
+import { resolveConfig, type RunConfig } from "../../config.ts";
+import { type DataInfo, deviceBatch, range } from "../../data/dataset.ts";
+import { IMAGE_SIDE, NUM_CLASSES } from "../../data/fashion.ts";
+import { curvatureModelFor, makeCurvatureMeter } from "../../dynamics/curvature.ts";
+import { makeHvpFns, noisyLoss, type NoisyBatch } from "../../dynamics/hvp.ts";
+import { PHASES_PRESETS, type PhasesPreset, phaseJobs } from "../../experiments/phases.ts";
+import { fitSize } from "../../train/prepare.ts";
+import { makeStepFns } from "../../train/step.ts";
+import { loadDataset } from "../data/fashionFiles.ts";
+import { LocalExecutor } from "../executors/local.ts";
 
-/** The shapes of the workloads (bench/reference.py mirrors them). */
+/**
+ * The data the step and HVP workloads are shaped for: Fashion-MNIST's (28x28x1 images fed flat as
+ * [B, 784], 10 classes, pixels in [0, 1]); their inputs are random, not images.
+ */
+export const FASHION_INFO: DataInfo = { inputShape: [IMAGE_SIDE, IMAGE_SIDE, 1], classes: NUM_CLASSES, range: [0, 1] };
+
+/** The shapes of the workloads (src/node/bench/reference.py mirrors them). */
 export const MLP_STEP = resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "none" });
 export const MLP_STEP_NIN = resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "input", sigma: 1 });
 export const CNN_STEP = resolveConfig({ model: "cnn", nin: "none" });
@@ -39,8 +46,8 @@ const WARM_MS = 2000;
  * and CPU-seconds per wall-second (cores in use).
  */
 export async function stepRateDetail(cfg: RunConfig, batch: number, steps: number, reps: number, warm = 3): Promise<{ rates: number[]; cores: number[] }> {
-  const fns = makeStepFns(cfg);
-  let params = initNetwork(random.key(0), cfg);
+  const fns = makeStepFns(cfg, FASHION_INFO);
+  let { params, state } = fns.net.init(random.key(0));
   let opt = fns.init(params);
   const x = random.uniform(random.key(1), [batch, 784]);
   const y = np.zeros([batch, 10]).add(0.1);
@@ -49,15 +56,16 @@ export async function stepRateDetail(cfg: RunConfig, batch: number, steps: numbe
   const run = async (n: number) => {
     let last: np.Array | null = null;
     for (let s = 0; s < n; s++) {
-      const [p, o, loss, correct] = fns.trainStep(params, opt, x.ref, y.ref, keys.ref.slice(k++ % 1000));
+      const [p, st, o, loss, correct] = fns.trainStep(params, state, opt, x.ref, y.ref, keys.ref.slice(k++ % 1000));
       params = p;
+      state = st;
       opt = o;
       correct.dispose();
       last?.dispose();
       last = loss;
     }
     await last!.data();
-    await Promise.all([...tree.leaves(params), ...tree.leaves(opt)].map((a) => (a as np.Array).blockUntilReady()));
+    await Promise.all([...tree.leaves(params), ...tree.leaves(state), ...tree.leaves(opt)].map((a) => (a as np.Array).blockUntilReady()));
   };
   const w0 = performance.now();
   await run(warm);
@@ -75,6 +83,7 @@ export async function stepRateDetail(cfg: RunConfig, batch: number, steps: numbe
   }
   fns.dispose();
   tree.dispose(params);
+  tree.dispose(state);
   tree.dispose(opt);
   keys.dispose();
   x.dispose();
@@ -85,9 +94,10 @@ export async function stepRateDetail(cfg: RunConfig, batch: number, steps: numbe
 /** Milliseconds of one jitted exact HVP (reverse-over-forward, all parameters), after warm-up. */
 export async function hvpMs(batch: number, reps: number): Promise<number[]> {
   const cfg = CURVATURE_CFG;
-  const fns = makeHvpFns<NoisyBatch>(noisyLoss(noiseModelFor(cfg)));
-  const params = initNetwork(random.key(0), cfg);
-  const b: NoisyBatch = { x: random.uniform(random.key(1), [batch, 784]), y: np.zeros([batch, 10]).add(0.1), eps: [random.normal(random.key(2), [batch]).mul(cfg.sigma)] };
+  const model = curvatureModelFor(cfg, FASHION_INFO);
+  const fns = makeHvpFns<NoisyBatch>(noisyLoss(model));
+  const { params, state } = model.net.init(random.key(0));
+  const b: NoisyBatch = { x: random.uniform(random.key(1), [batch, 784]), y: np.zeros([batch, 10]).add(0.1), eps: [random.normal(random.key(2), [batch]).mul(cfg.sigma)], state };
   const v = tree.map((a: np.Array) => random.normal(random.key(3), a.shape), params) as typeof params;
   const once = async () => {
     const t0 = performance.now();
@@ -108,10 +118,7 @@ export async function hvpMs(batch: number, reps: number): Promise<number[]> {
 /** W3 data: the first CURVATURE_BATCH training images (Fashion-MNIST, else the bundled sample). */
 function curvatureBatch(): { x: np.Array; y: np.Array; source: string } {
   const ds = loadDataset({ allowSample: true });
-  const n = CURVATURE_BATCH;
-  const y = new Float32Array(n * 10);
-  for (let i = 0; i < n; i++) y[i * 10 + ds.train.labels[i]] = 1;
-  return { x: np.array(ds.train.images.slice(0, n * 784)).reshape([n, 784]), y: np.array(y).reshape([n, 10]), source: ds.source };
+  return { ...deviceBatch(ds, ds.train, range(0, CURVATURE_BATCH)), source: ds.source };
 }
 
 /**
@@ -121,16 +128,17 @@ function curvatureBatch(): { x: np.Array; y: np.Array; source: string } {
  */
 export async function curvatureEstimate(reps: number): Promise<{ ms: number[]; grad_ms: number[]; matvecs: number[]; lambda_niw: number; data: string }> {
   const cfg = CURVATURE_CFG;
-  const params = initNetwork(random.key(0), cfg);
+  const model = curvatureModelFor(cfg, FASHION_INFO);
+  const { params, state } = model.net.init(random.key(0));
   const { x, y, source } = curvatureBatch();
-  const meter = makeCurvatureMeter(noiseModelFor(cfg), { which: { noise: false, hessian: false, niw: true }, batches: 1 });
-  await meter.measure(params, [{ x, y }], { seed: 100 }); // compile
+  const meter = makeCurvatureMeter(model, { which: { noise: false, hessian: false, niw: true }, batches: 1 });
+  await meter.measure(params, state, [{ x, y }], { seed: 100 }); // compile
   const ms: number[] = [];
   const grad_ms: number[] = [];
   const matvecs: number[] = [];
   let lambda = NaN;
   for (let r = 0; r < reps; r++) {
-    const res = await meter.measure(params, [{ x, y }], { seed: r });
+    const res = await meter.measure(params, state, [{ x, y }], { seed: r });
     ms.push(res.seconds * 1000);
     grad_ms.push(res.grad_ms!);
     matvecs.push(res.per_batch[0].matvecs.niw);
@@ -138,6 +146,7 @@ export async function curvatureEstimate(reps: number): Promise<{ ms: number[]; g
   }
   meter.dispose();
   tree.dispose(params);
+  tree.dispose(state);
   x.dispose();
   y.dispose();
   return { ms, grad_ms, matvecs, lambda_niw: lambda, data: source };
@@ -174,13 +183,13 @@ function machineBusySeconds(): number {
 
 export async function sweepRun(workers: number): Promise<{ jobs_per_min: number; seconds: number; cores_busy: number | null; machine_busy: number; failed: number }> {
   const ds = loadDataset({ allowSample: true });
-  const jobs = phaseJobs(SWEEP_PRESET, { allowSample: true, fitSize: fitSize(ds), sigmas: SWEEP_SIGMAS });
+  const jobs = phaseJobs(SWEEP_PRESET, ds, { fitSize: fitSize(ds), sigmas: SWEEP_SIGMAS });
   const out = mkdtempSync(join(os.tmpdir(), "ninr-bench-sweep-"));
   try {
     const b0 = machineBusySeconds();
     const c0 = childrenCpuSeconds();
     const t0 = performance.now();
-    const outcomes = await runSweep(jobs, { outDir: out, workers });
+    const outcomes = await new LocalExecutor({ outDir: out, workers, data: { allowSample: true } }).run(jobs);
     const seconds = (performance.now() - t0) / 1000;
     const busy = machineBusySeconds() - b0;
     const c1 = childrenCpuSeconds();

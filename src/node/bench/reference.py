@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch reference for `ninr bench`: the same workloads as bench/workloads.ts.
+"""PyTorch reference for `ninr bench` and `npm run bench`: the same workloads as src/node/bench/workloads.ts.
 
 Usage: reference.py WORKLOAD REPS THREADS [MATVECS]
   -> prints one JSON line {"workload", "values": [...], "unit", "maxrss_mb", ...}

@@ -1,11 +1,12 @@
 /**
- * Benchmark workloads for `ninr bench` / `npm run bench`. Each measurement is a fresh process:
- * ours is bench/child.ts (so worker threads can be switched on before jax-js loads, and each
- * workload's peak RSS is its own), the PyTorch reference is bench/reference.py on Debian's
- * python3-torch, and TensorFlow.js is bench/tfjs.ts where its packages are installed. Rounds
- * alternate (ours, reference, tfjs, ours, ...) so all see the same machine state; the report
- * gives medians and ratio = ours / reference with "higher is better" (rates as they are, times
- * inverted).
+ * Benchmark workloads for `ninr bench` (and `npm run bench`, which adds TensorFlow.js). Each
+ * measurement is a fresh process: ours is src/node/bench/child.ts (so worker threads can be
+ * switched on before jax-js loads, and each workload's peak RSS is its own), the PyTorch
+ * reference is src/node/bench/reference.py on Debian's python3-torch, and a TensorFlow.js side,
+ * where the caller passes one (`BenchOptions.tfjs`: bench/run.ts runs bench/tfjs.ts; this shipped
+ * code knows nothing of TF.js's packages). Rounds alternate (ours, reference, tfjs, ours, ...) so
+ * all see the same machine state; the report gives medians and ratio = ours / reference with
+ * "higher is better" (rates as they are, times inverted).
  *
  *   W1 mlp_step          MLP 784-512-512-512-10 train step, batch 128, one core      samples/s
  *   W1 mlp_step_2cores   the same, ours on 2 Wasm worker threads (ref: 1 thread)     samples/s
@@ -20,10 +21,11 @@
  *                        machine_busy: the whole machine's, which includes anything else running)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
-import { median } from "../src/stats.ts";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { median } from "../../stats.ts";
 
 export type WorkloadResult = {
   name: string;
@@ -35,13 +37,16 @@ export type WorkloadResult = {
   /** ours / reference, higher is better (times inverted); null without a reference. */
   ratio: number | null;
   reference_kind: string;
-  /** TensorFlow.js (wasm backend) median and ratio, where bench/tfjs.ts can run the workload. */
-  tfjs: number | null;
-  ratio_tfjs: number | null;
+  /**
+   * TensorFlow.js (wasm backend) median and ratio, where the TF.js side can run the workload
+   * (null: it cannot). Absent when no TF.js side was given (`ninr bench`).
+   */
+  tfjs?: number | null;
+  ratio_tfjs?: number | null;
   threads: number;
   ninr_runs: number[];
   reference_runs: number[];
-  tfjs_runs: number[];
+  tfjs_runs?: number[];
   /** Largest peak RSS (MB) of our processes / the reference's over the rounds. */
   ninr_peak_rss_mb: number;
   reference_peak_rss_mb: number | null;
@@ -51,7 +56,11 @@ export type WorkloadResult = {
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const PYTHON = "/usr/bin/python3";
-const TSX_IMPORT = ["--import", "tsx"];
+/**
+ * tsx's loader, resolved from this package rather than the cwd (as the sweep executor does), so
+ * the children start wherever ninr is installed.
+ */
+const TSX_IMPORT = ["--import", pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href];
 
 export const WORKLOAD_NAMES = ["mlp_step", "mlp_step_2cores", "cnn_step", "cnn_step_2cores", "hvp", "curvature", "nin_overhead", "sweep"] as const;
 
@@ -59,16 +68,16 @@ export function torchAvailable(): boolean {
   return spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
 }
 
-export function tfjsAvailable(): boolean {
-  return existsSync(`${HERE}tfjs.ts`) && spawnSync(process.execPath, ["-e", "require.resolve('@tensorflow/tfjs-backend-wasm')"], { cwd: HERE, encoding: "utf8" }).status === 0;
-}
+/** What every side's process prints as its last stdout line. */
+export type Measured = { values: number[]; maxrss_mb?: number; [k: string]: unknown };
 
-type Measured = { values: number[]; maxrss_mb?: number; [k: string]: unknown };
-
-/** Run a command, return its last stdout line as JSON (async, so the event loop stays free). */
-function runJson(cmd: string, args: string[], what: string): Promise<Measured> {
+/**
+ * Run a command in `cwd`, return its last stdout line as JSON (async, so the event loop stays
+ * free). The protocol of every side: child.ts, reference.py, bench/tfjs.ts.
+ */
+export function runJson(cmd: string, args: string[], what: string, cwd = HERE): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: HERE, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -89,7 +98,6 @@ function runJson(cmd: string, args: string[], what: string): Promise<Measured> {
 const ours = (workload: string, reps: number, threads: number) => runJson(process.execPath, [...TSX_IMPORT, "child.ts", workload, String(reps), String(threads)], `ours ${workload}`);
 const torchRef = (workload: string, reps: number, threads: number, extra: string[] = []) =>
   runJson(PYTHON, ["reference.py", workload, String(reps), String(threads), ...extra], `PyTorch ${workload}`);
-const tfjsRef = (workload: string, reps: number) => runJson(process.execPath, [...TSX_IMPORT, "tfjs.ts", workload, String(reps), "wasm"], `TensorFlow.js ${workload}`);
 
 export type BenchOptions = {
   rounds: number;
@@ -99,11 +107,16 @@ export type BenchOptions = {
   cores?: number;
   only?: string[];
   log?: (line: string) => void;
+  /**
+   * The TensorFlow.js side, one measurement (a process) of `workload` with `reps` timings; given
+   * by `npm run bench` (bench/run.ts). Omitted: no TF.js measurements, and no tfjs fields.
+   */
+  tfjs?: (workload: string, reps: number) => Promise<Measured>;
 };
 
 export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: WorkloadResult[]; reference_info: Record<string, unknown> | null }> {
   const torch = torchAvailable();
-  const tfjs = tfjsAvailable();
+  const tfjs = opts.tfjs;
   const cores = opts.cores ?? Math.max(2, availableParallelism());
   const log = opts.log ?? (() => {});
   const want = (name: string) => !opts.only || opts.only.includes(name);
@@ -134,12 +147,11 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
       unit,
       ratio: ratio(reference),
       reference_kind: refKind,
-      tfjs: tf,
-      ratio_tfjs: ratio(tf),
+      ...(tfjs ? { tfjs: tf, ratio_tfjs: ratio(tf) } : {}),
       threads,
       ninr_runs: flat(A),
       reference_runs: flat(B),
-      tfjs_runs: flat(T),
+      ...(tfjs ? { tfjs_runs: flat(T) } : {}),
       ninr_peak_rss_mb: Math.max(...A.map((m) => m.maxrss_mb ?? 0)),
       reference_peak_rss_mb: B.length ? Math.max(...B.map((m) => m.maxrss_mb ?? 0)) : null,
       extra: T.find((m) => m.unsupported) ? { tfjs_unsupported: T.find((m) => m.unsupported)!.unsupported } : {},
@@ -148,7 +160,7 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
     return { res, A, B };
   };
   const torchSide = (w: string, reps: number, extra?: string[]): Side => (torch ? () => torchRef(w, reps, opts.threads, extra) : null);
-  const tfjsSide = (w: string, reps: number): Side => (tfjs ? () => tfjsRef(w, reps) : null);
+  const tfjsSide = (w: string, reps: number): Side => (tfjs ? () => tfjs(w, reps) : null);
   const pytorch = `PyTorch, ${opts.threads} thread${opts.threads > 1 ? "s" : ""}`;
 
   const stepRow = async (name: string, workload: string, reps: number, threads: number) => {
