@@ -150,7 +150,7 @@ describe("a registered dataset and residual model with BatchNorm run through the
   it("a phase job (E1) runs on it unchanged", async () => {
     const spec = {
       config: { ...base, nin: "input", sigma: 0.3, epochs: 1 },
-      traceSteps: [0, 4, 12],
+      traceSteps: [0, 4, 8], // 256 images / batch 32 = 8 steps
       initCurvature: { batches: 1, batchSize: 32, iters: 5 },
       traceCurvature: { batchSize: 32, iters: 4 },
       testSubset: 64,
