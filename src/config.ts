@@ -54,7 +54,7 @@ export type FieldType =
   | { type: "enum"; values: () => readonly string[] }
   | { type: "number"; min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean; integer?: boolean }
   | { type: "bool" }
-  | { type: "ints"; minLength: number }
+  | { type: "ints"; minLength: number; maxLength: number; maxEach: number }
   | { type: "placement" };
 
 export type Field = FieldType & { default: unknown; help: string };
@@ -65,27 +65,27 @@ const list = <T extends string>(...v: T[]) => () => v;
 export const RUN_SCHEMA: { [K in keyof RunConfig]: Field & { default: RunConfig[K] } } = {
   dataset: { type: "enum", values: datasetNames, default: "fashion-mnist", help: "data set (data registry)" },
   model: { type: "enum", values: modelNames, default: "mlp", help: "architecture (model registry)" },
-  widths: { type: "ints", minLength: 2, default: [784, 512, 512, 10], help: "MLP widths, input features first, classes last" },
+  widths: { type: "ints", minLength: 2, maxLength: 64, maxEach: 65536, default: [784, 512, 512, 10], help: "MLP widths, input features first, classes last" },
   init: { type: "enum", values: () => WEIGHT_INITS, default: "pytorch", help: "weight and bias initialisation (default NIWs follow it)" },
   nin: { type: "placement", default: "none", help: "noise injection nodes: none | input | all | comma list of site names (nin0,nin2)" },
   ninLogit: { type: "bool", default: true, help: "full-NINR: also a NIN before the logit layer" },
-  sigma: { type: "number", min: 0, default: 1, help: "noise standard deviation" },
+  sigma: { type: "number", min: 0, max: 1e6, default: 1, help: "noise standard deviation" },
   noise: { type: "enum", values: list("gaussian", "uniform"), default: "gaussian", help: "noise distribution (uniform: same variance)" },
   thetaInit: { type: "enum", values: list("default", "normal", "uniform"), default: "default", help: "NIW init (default: fcNINR like the layer's weights with fan_in+1, cNINR N(0,1))" },
-  thetaScale: { type: "number", min: 0, minOpen: true, default: 1, help: "NIW init scale for normal/uniform" },
+  thetaScale: { type: "number", min: 0, minOpen: true, max: 1e6, default: 1, help: "NIW init scale for normal/uniform" },
   cninShape: { type: "enum", values: list("chw", "hw"), default: "chw", help: "cNINR theta per channel and pixel, or shared over channels" },
   evalNoise: { type: "bool", default: false, help: "evaluate with the NIN noise on" },
-  l2: { type: "number", min: 0, default: 0, help: "L2 on weights only (decay L*W)" },
+  l2: { type: "number", min: 0, max: 1e3, default: 0, help: "L2 on weights only (decay L*W)" },
   dropout: { type: "number", min: 0, max: 1, maxOpen: true, default: 0, help: "dropout probability after every hidden dense activation" },
-  cdt: { type: "number", min: 0, default: 0, help: "train on inputs + N(0, s^2)" },
+  cdt: { type: "number", min: 0, max: 1e3, default: 0, help: "train on inputs + N(0, s^2)" },
   cdtClip: { type: "bool", default: false, help: "clip CDT inputs to the data's value range" },
-  lr: { type: "number", min: 0, minOpen: true, default: 0.01, help: "learning rate eta" },
+  lr: { type: "number", min: 0, minOpen: true, max: 1e6, default: 0.01, help: "learning rate eta" },
   momentum: { type: "number", min: 0, max: 1, maxOpen: true, default: 0, help: "SGD momentum" },
-  batch: { type: "number", min: 1, integer: true, default: 64, help: "batch size" },
-  epochs: { type: "number", min: 1, integer: true, default: 1, help: "epochs" },
+  batch: { type: "number", min: 1, max: 65536, integer: true, default: 64, help: "batch size" },
+  epochs: { type: "number", min: 1, max: 100000, integer: true, default: 1, help: "epochs" },
   seed: { type: "number", min: 0, max: 2 ** 31 - 1, integer: true, default: 0, help: "random seed" },
-  trainSize: { type: "number", min: 0, integer: true, default: 0, help: "training images to use (0 = all)" },
-  holdout: { type: "number", min: 0, integer: true, default: 5000, help: "training images held out for selection" },
+  trainSize: { type: "number", min: 0, max: 1e9, integer: true, default: 0, help: "training images to use (0 = all)" },
+  holdout: { type: "number", min: 0, max: 1e9, integer: true, default: 5000, help: "training images held out for selection" },
   stepLogEvery: {
     type: "number",
     min: 1,
@@ -93,12 +93,23 @@ export const RUN_SCHEMA: { [K in keyof RunConfig]: Field & { default: RunConfig[
     default: 1,
     help: "first-epoch step metrics every n steps (each with the NIW probe ||theta||, ||J theta||: 28-35% of an in-NINR MLP step, 43-54% with NINs on every layer, 60% of a CNN step; bench/probe.ts)",
   },
-  divergeLoss: { type: "number", min: 0, minOpen: true, default: 1e6, help: "training loss above this counts as divergence" },
+  divergeLoss: { type: "number", min: 0, minOpen: true, max: 1e300, default: 1e6, help: "training loss above this counts as divergence" },
 };
 
 export const CONFIG_KEYS = Object.keys(RUN_SCHEMA) as (keyof RunConfig)[];
 
 export const DEFAULT_CONFIG: RunConfig = Object.fromEntries(CONFIG_KEYS.map((k) => [k, RUN_SCHEMA[k].default])) as RunConfig;
+
+/**
+ * A short description of a value for an error message: never the whole of a huge or deeply
+ * nested value (files read back are untrusted; JSON.stringify of a 100,000-deep array overflows).
+ */
+export function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return v.length <= 8 && v.every((x) => typeof x !== "object" || x === null) ? JSON.stringify(v) : `a list of ${v.length} entries`;
+  if (v && typeof v === "object") return "an object";
+  if (typeof v === "string") return JSON.stringify(v.length > 80 ? v.slice(0, 80) + "..." : v);
+  return String(v === undefined ? "nothing" : typeof v === "number" || typeof v === "boolean" ? v : JSON.stringify(v));
+}
 
 /** A comma list of NIN site names (validated against the model when the network is built). */
 const SITE_LIST = /^[A-Za-z_][\w.]*(,[A-Za-z_][\w.]*)*$/;
@@ -108,7 +119,7 @@ const SITE_LIST = /^[A-Za-z_][\w.]*(,[A-Za-z_][\w.]*)*$/;
  * "--lr"), so the message points at what to fix.
  */
 export function checkField(f: FieldType, v: unknown, name: string): unknown {
-  const got = JSON.stringify(v);
+  const got = describeValue(v);
   switch (f.type) {
     case "enum": {
       const allowed = f.values();
@@ -119,8 +130,8 @@ export function checkField(f: FieldType, v: unknown, name: string): unknown {
       if (typeof v !== "boolean") throw new NinrError(`${name} must be true or false, got ${got}`);
       return v;
     case "ints":
-      if (!Array.isArray(v) || v.length < f.minLength || v.some((w) => typeof w !== "number" || !Number.isInteger(w) || w < 1))
-        throw new NinrError(`${name} must be a list of at least ${f.minLength} positive integers (e.g. 784,512,512,10), got ${got}`);
+      if (!Array.isArray(v) || v.length < f.minLength || v.length > f.maxLength || v.some((w) => typeof w !== "number" || !Number.isInteger(w) || w < 1 || w > f.maxEach))
+        throw new NinrError(`${name} must be a list of ${f.minLength} to ${f.maxLength} integers from 1 to ${f.maxEach} (e.g. 784,512,512,10), got ${got}`);
       return v;
     case "placement":
       if (typeof v !== "string" || !(v === "none" || v === "input" || v === "all" || SITE_LIST.test(v)))
@@ -141,12 +152,14 @@ export function checkField(f: FieldType, v: unknown, name: string): unknown {
  * NinrErrors naming the key, the value and what is allowed.
  */
 export function resolveConfig(partial: Record<string, unknown> = {}): RunConfig {
+  if (!partial || typeof partial !== "object" || Array.isArray(partial)) throw new NinrError(`a run config must be a JSON object of config keys, got ${describeValue(partial)}`);
   for (const key of Object.keys(partial)) {
-    if (!Object.hasOwn(RUN_SCHEMA, key)) throw new NinrError(`unknown config key '${key}'; known keys: ${CONFIG_KEYS.join(", ")}`);
+    if (!Object.hasOwn(RUN_SCHEMA, key)) throw new NinrError(`unknown config key '${key.slice(0, 80)}'; known keys: ${CONFIG_KEYS.join(", ")}`);
+    if (partial[key] === null) throw new NinrError(`config '${key}' is null; give a value, or leave the key out for the default (${describeValue(RUN_SCHEMA[key as keyof RunConfig].default)})`);
   }
   const out: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
-    const v = partial[key] ?? RUN_SCHEMA[key].default;
+    const v = partial[key] === undefined ? RUN_SCHEMA[key].default : partial[key];
     out[key] = checkField(RUN_SCHEMA[key], v, `config '${key}'`);
   }
   return out as RunConfig;

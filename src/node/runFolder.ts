@@ -9,7 +9,7 @@
  * Every file is written atomically. Files read back are untrusted: a summary that does not parse
  * as an object does not count as done.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { numpy as np } from "@jax-js/jax";
 import { type RunConfig, resolveConfig } from "../config.ts";
@@ -117,4 +117,26 @@ export function disposeRun(r: LoadedRun): void {
   for (const a of Object.values(r.params)) a.dispose();
   for (const a of Object.values(r.state)) a.dispose();
   r.fns.dispose();
+}
+
+/**
+ * Check, before anything is computed, that `dir` can be an output folder: a non-empty path,
+ * not an existing file or device, creatable, and writable. Creates it. `flag` names the option
+ * in the message (e.g. "--out").
+ */
+export function prepareOutDir(dir: string, flag = "--out"): void {
+  if (typeof dir !== "string" || dir.trim() === "") throw new NinrError(`${flag} must name a folder, got an empty path`);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new NinrError(`${flag} ${dir} exists and is not a folder; give a new or existing folder`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new NinrError(`${flag} ${dir} cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is a parent a file, or read-only?`);
+  }
+  const probe = join(dir, `.ninr-write-test-${process.pid}-${Date.now()}`);
+  try {
+    writeFileSync(probe, "", { flag: "wx" });
+    rmSync(probe, { force: true });
+  } catch (e) {
+    throw new NinrError(`${flag} ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a folder you can write to`);
+  }
 }

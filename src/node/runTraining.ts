@@ -7,7 +7,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { type TrainRun, checkTrainJob, runTrainJob } from "../experiments/trainJob.ts";
 import type { TrainHooks } from "../train/loop.ts";
 import { type DataOptions, nodeEnv } from "./env.ts";
-import { writeRunRecord } from "./runFolder.ts";
+import { prepareOutDir, writeRunRecord } from "./runFolder.ts";
 
 export type RunOptions = DataOptions & {
   /** Already-loaded data (sweeps, the demo); overrides dataDir. */
@@ -26,7 +26,10 @@ export type RunOptions = DataOptions & {
 export async function runTraining(cfg: RunConfig, outDir: string, opts: RunOptions = {}): Promise<TrainRun & { dataset: Dataset }> {
   const env = nodeEnv(opts, opts.dataset ? [opts.dataset] : []);
   const spec = { config: cfg, curvature: opts.curvature, saveParams: opts.saveParams };
+  // Everything that can be checked is checked before training starts: the config against the
+  // data, then the output folder.
   checkTrainJob(spec, env);
+  prepareOutDir(outDir);
   const run = await runTrainJob(spec, env, opts.hooks);
   writeRunRecord(outDir, run.record);
   return { ...run, dataset: env.dataset(cfg.dataset) };

@@ -16,6 +16,7 @@ import { evaluate } from "../../train/evaluate.ts";
 import { disposeResult } from "../../train/loop.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../atomic.ts";
 import { loadDataset } from "../data/fashionFiles.ts";
+import { prepareOutDir } from "../runFolder.ts";
 import { runTraining } from "../runTraining.ts";
 import { num } from "./flags.ts";
 import { progressBar } from "./progress.ts";
@@ -37,6 +38,7 @@ export function registerDemo(program: Command): void {
     .option("--out <dir>", "where to write the runs", "runs/demo")
     .option("--quiet", "no progress output")
     .action(async (opts) => {
+      prepareOutDir(opts.out);
       const ds = loadDataset({ dataDir: opts.data, allowSample: true });
       if (ds.source === "sample") process.stderr.write(`note: full Fashion-MNIST not found; using the bundled sample (${ds.train.n} train / ${ds.test.n} test images)\n`);
       const base = { ...DEMO.config, lr: opts.lr, epochs: opts.epochs, seed: opts.seed };

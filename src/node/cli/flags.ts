@@ -4,12 +4,16 @@
  */
 import { InvalidArgumentError } from "commander";
 
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 /** A finite number, optionally bounded. `name` is the flag as the user typed it. */
 export function num(name: string, opts: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean; integer?: boolean } = {}) {
   return (raw: string): number => {
-    const v = Number(raw);
     const what = opts.integer ? "an integer" : "a number";
-    if (raw.trim() === "" || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be ${what}, got '${raw}'`);
+    // Decimal notation only: Number() would also read "0x10" as 16, "0b1" as 1 and "" as 0.
+    if (!DECIMAL.test(raw.trim())) throw new InvalidArgumentError(`${name} must be ${what} in decimal notation (e.g. 0.05, 1e-3), got '${raw.slice(0, 80)}'`);
+    const v = Number(raw);
+    if (!Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be ${what}, got '${raw}'`);
     if (opts.integer && !Number.isInteger(v)) throw new InvalidArgumentError(`${name} must be an integer, got '${raw}'`);
     const { min, max } = opts;
     if (min !== undefined && (opts.minExclusive ? v <= min : v < min))

@@ -13,6 +13,7 @@ import { writeJsonAtomic } from "../atomic.ts";
 import { loadDataset } from "../data/fashionFiles.ts";
 import { LocalExecutor } from "../executors/local.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
+import { prepareOutDir } from "../runFolder.ts";
 import { num, numList, oneOf } from "./flags.ts";
 import { join } from "node:path";
 
@@ -40,6 +41,7 @@ export function registerPhases(program: Command): void {
         lrs: opts.lrs ?? base.lrs,
         seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds,
       };
+      prepareOutDir(opts.out);
       const ds = loadDataset({ dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
       if (ds.source === "sample") process.stderr.write("note: full Fashion-MNIST not found; the phase sweep runs on the bundled sample\n");
       const jobs = phaseJobs(preset, ds, { fitSize: fitSize(ds), sigmas: opts.sigmas });

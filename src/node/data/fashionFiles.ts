@@ -10,7 +10,7 @@
  * A small class-balanced sample (1000 train / 500 test) ships in `data/sample/` for demos and
  * tests on machines without the full set (`loadBundledSample`, `loadDataset({allowSample})`).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,11 +57,17 @@ export function searchDirs(opts: { dataDir?: string; env?: NodeJS.ProcessEnv } =
   return dirs;
 }
 
-/** Path of `base.gz` or `base` in `dir`, whichever exists (gzip preferred), else null. */
+/**
+ * Path of `base.gz` or `base` in `dir`, whichever exists (gzip preferred), else null. Something
+ * by that name that is not a regular file (a folder, a FIFO, a device) is an error: reading a
+ * FIFO would wait forever.
+ */
 function findFile(dir: string, base: string): string | null {
   for (const name of [base + ".gz", base]) {
     const p = join(dir, name);
-    if (existsSync(p)) return p;
+    if (!existsSync(p)) continue;
+    if (!statSync(p).isFile()) throw new NinrError(`${p} is not a regular file (a folder, FIFO or device); remove it or point --data at the folder with the real files`);
+    return p;
   }
   return null;
 }

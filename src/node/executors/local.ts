@@ -6,11 +6,13 @@
  * loses at most the jobs in flight.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Executor, ExecutorRunOptions, Job, JobOutcome } from "../../experiments/jobs.ts";
+import { NinrError } from "../../errors.ts";
 import type { DataOptions } from "../env.ts";
 import { readSummary, runDir } from "../runFolder.ts";
 
@@ -20,6 +22,8 @@ export type LocalExecutorOptions = {
   workers?: number;
   /** Where workers find the data (their own disk: jobs carry no paths). */
   data?: DataOptions;
+  /** Called with each worker process's pid as it starts a job (live views, tests). */
+  onSpawn?: (pid: number, job: Job) => void;
 };
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
@@ -35,6 +39,43 @@ export type WorkerRequest = { job: Job; dir: string; data: DataOptions };
 /** ... and answers. */
 export type WorkerReply = { ready?: boolean; ok?: boolean; error?: string; summary?: Record<string, unknown> };
 
+/**
+ * One sweep at a time per output folder: `${outDir}/sweep.lock` holds the owner's pid, created
+ * exclusively. A lock whose process is gone (a killed sweep) is taken over. Returns the release.
+ */
+export function acquireLock(outDir: string): () => void {
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, "sweep.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, JSON.stringify({ pid: process.pid, started: new Date().toISOString() }) + "\n", { flag: "wx" });
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      let owner: { pid?: unknown; started?: unknown } = {};
+      try {
+        owner = JSON.parse(readFileSync(path, "utf8"));
+      } catch {
+        /* unreadable: treated as stale */
+      }
+      const pid = typeof owner.pid === "number" && Number.isInteger(owner.pid) ? owner.pid : null;
+      if (pid !== null && pid !== process.pid && alive(pid))
+        throw new NinrError(`another sweep (pid ${pid}, started ${String(owner.started)}) is writing to ${outDir}; wait for it to finish or stop it, or use another --out`);
+      rmSync(path, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new NinrError(`could not take the sweep lock ${path}; remove it if no sweep is running`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export class LocalExecutor implements Executor {
   constructor(private readonly opts: LocalExecutorOptions) {}
 
@@ -44,6 +85,15 @@ export class LocalExecutor implements Executor {
   }
 
   async run(jobs: Job[], ro: ExecutorRunOptions = {}): Promise<JobOutcome[]> {
+    const release = acquireLock(this.opts.outDir);
+    try {
+      return await this.runLocked(jobs, ro);
+    } finally {
+      release();
+    }
+  }
+
+  private async runLocked(jobs: Job[], ro: ExecutorRunOptions): Promise<JobOutcome[]> {
     const unique = new Map<string, Job>();
     for (const j of jobs) unique.set(j.hash, j);
     const outcomes: JobOutcome[] = [];
@@ -76,6 +126,7 @@ export class LocalExecutor implements Executor {
     return new Promise<void>((resolve, reject) => {
       const t0 = performance.now();
       const child: ChildProcess = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+      if (child.pid !== undefined) this.opts.onSpawn?.(child.pid, job);
       let reported = false;
       const done = (status: "done" | "failed", error?: string, summary?: Record<string, unknown>) => {
         if (reported) return;

@@ -8,16 +8,25 @@ import { nodeEnv } from "../env.ts";
 import { writeRunRecord } from "../runFolder.ts";
 import type { WorkerReply, WorkerRequest } from "./local.ts";
 
-const reply = (m: WorkerReply) => process.send!(m);
+const reply = (m: WorkerReply) => {
+  if (process.connected) process.send!(m);
+};
+
+// The coordinator gone (killed, crashed) closes the IPC channel: stop, rather than finish a job
+// nobody collects while a restarted sweep runs it again beside us.
+let replied = false;
+process.on("disconnect", () => process.exit(replied ? 0 : 1));
 
 process.on("message", async (msg: WorkerRequest) => {
   try {
     if (!jobIntact(msg.job)) throw new Error(`job ${msg.job.hash}: its hash does not match its content`);
     const record = await runJob(msg.job, nodeEnv(msg.data));
     writeRunRecord(msg.dir, record);
+    replied = true;
     reply({ ok: true, summary: record.summary });
   } catch (e) {
     const err = e as Error;
+    replied = true;
     reply({ ok: false, error: err.name === "NinrError" || err.name === "DataNotFoundError" ? err.message : (err.stack ?? String(err)) });
   }
 });

@@ -27,5 +27,5 @@ describe("ninr demo", () => {
     for (const n of names) expect(demo.accuracy.at(-1)[n]).toBeLessThan(demo.accuracy[0][n]);
     for (const f of ["vanilla/summary.json", "in-ninr/summary.json", "in-ninr/params.safetensors", "demo.md"]) expect(existsSync(join(out, f)), f).toBe(true);
     expect(r.stdout).toMatch(/in-NINR: k = eta \* lambda_noise/);
-  }, 240_000);
+  });
 });

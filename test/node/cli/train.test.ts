@@ -56,7 +56,7 @@ describe("ninr train", () => {
   it.each([
     [["--sigma", "-1"], /--sigma must be >= 0, got -1/],
     [["--model", "resnet"], /--model must be one of mlp\|cnn, got 'resnet'/],
-    [["--lr", "fast"], /--lr must be a number, got 'fast'/],
+    [["--lr", "fast"], /--lr must be a number in decimal notation \(e.g. 0.05, 1e-3\), got 'fast'/],
     [["--dropout", "1"], /--dropout must be < 1, got 1/],
     [["--epochs", "1.5"], /--epochs must be an integer/],
     [["--widths", "784,abc,10"], /--widths must be/],
