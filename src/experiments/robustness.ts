@@ -12,7 +12,7 @@ import type { StepFns } from "../train/step.ts";
 export type Condition = { condition: string; family: "clean" | "gaussian" | "corruption"; level: number; mode?: string };
 export type ConditionResult = Condition & { acc: number; loss: number };
 
-/** Every E3 condition: clean, the Gaussian grid in both modes (s > 0), 9 corruptions x 5 severities. */
+/** Every E3 condition: clean, the Gaussian grid (s > 0) in the given modes, in their order (default: unclipped, then clipped), 9 corruptions x the severities (default 1-5). */
 export function allConditions(opts: { gaussianModes?: readonly string[]; severities?: readonly number[] } = {}): Condition[] {
   const out: Condition[] = [{ condition: "clean", family: "clean", level: 0 }];
   for (const mode of opts.gaussianModes ?? GAUSSIAN_GRID_MODES) for (const s of GAUSSIAN_GRID) if (s > 0) out.push({ condition: `gaussian_${mode}`, family: "gaussian", level: s, mode });
@@ -40,9 +40,12 @@ export type RobustnessSummary = {
   corruption_mean_acc: number | null;
   /** Mean accuracy per corruption (over severities). */
   per_corruption: Record<string, number>;
-  /** s -> accuracy, clipped and unclipped. */
-  gaussian_clipped: Record<string, number>;
+  /**
+   * s -> accuracy on x + N(0, s^2): unclipped (the spec's metric, the headline) and clipped to
+   * [0,1]. "0" is the clean accuracy; a mode that was not evaluated holds only "0".
+   */
   gaussian_unclipped: Record<string, number>;
+  gaussian_clipped: Record<string, number>;
   /** Sum of errors over corruptions and severities relative to a baseline's (mCE style); null without one. */
   relative_corruption_error: number | null;
   baseline: string | null;
@@ -70,8 +73,8 @@ export function summarizeRobustness(rows: ConditionResult[], baseline?: { name: 
     clean_acc: rows.find((r) => r.family === "clean")!.acc,
     corruption_mean_acc: corr.length ? corr.reduce((s, r) => s + r.acc, 0) / corr.length : null,
     per_corruption: per,
-    gaussian_clipped: gmap("clipped"),
     gaussian_unclipped: gmap("unclipped"),
+    gaussian_clipped: gmap("clipped"),
     relative_corruption_error: rel,
     baseline: baseline?.name ?? null,
   };

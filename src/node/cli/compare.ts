@@ -1,14 +1,17 @@
 /**
  * `ninr compare`: the poster's comparison table and the robustness curves (E2/E3). Picks the
- * NINR sigmas by measured curvature (cached in sigmas.json), trains every method x model x seed
- * over worker processes (resumable), evaluates robustness, and writes compare.{json,md,csv},
- * plots and report.html.
+ * NINR sigmas by measured curvature at every model's, init's and seed's own initialization
+ * (cached in sigmas.json; a damaged cache is recomputed), trains every method x model x init x
+ * seed over worker processes (resumable), evaluates robustness, and writes compare.{json,md,csv},
+ * poster.md, plots and report.html.
  */
 import { type Command, Option } from "commander";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { WEIGHT_INITS } from "../../engine/init.ts";
 import { NinrError } from "../../errors.ts";
-import { COMPARE_PRESETS, type ChosenSigma, type MethodSpec, chooseSigmas, compareJobs, compareMethods } from "../../experiments/compare.ts";
+import { COMPARE_PRESETS, type ComparePreset, compareCells, compareJobs, methodOrder } from "../../experiments/compare.ts";
+import { type ChosenSigma, checkSigmaTolerance, chooseSigmas, parseSigmaCache, sigmaCache } from "../../experiments/compareSigmas.ts";
 import { modelNames } from "../../models/registry.ts";
 import { fitSize } from "../../train/prepare.ts";
 import { writeJsonAtomic } from "../atomic.ts";
@@ -16,53 +19,79 @@ import { loadDataset } from "../data/fashionFiles.ts";
 import { LocalExecutor } from "../executors/local.ts";
 import { aggregateCompare, loadCompareRuns, writeCompareReport } from "../report/compareReport.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
+import { prepareOutDir, readRunJson } from "../runFolder.ts";
 import { num, oneOf } from "./flags.ts";
+
+/** The text of a file, or null when there is none (a folder or an unreadable file reads as damaged: ""). */
+function readText(file: string): string | null {
+  if (!existsSync(file)) return null;
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
 
 export function registerCompare(program: Command): void {
   program
     .command("compare")
     .description("NINR against vanilla, L2, Dropout and CDT: clean accuracy and robustness (the poster's table)")
-    .addOption(new Option("--preset <name>", "quick (2 seeds, subsets, < 15 min) | paper (full protocol, hours)").default("quick").argParser(oneOf("--preset", Object.keys(COMPARE_PRESETS))))
+    .addOption(new Option("--preset <name>", "quick (2 seeds, subsets, about 20 min on 2 cores) | paper (full protocol: 5 seeds, 20 epochs MLP / 10 CNN; days on 2 cores)").default("quick").argParser(oneOf("--preset", Object.keys(COMPARE_PRESETS))))
     .requiredOption("--out <dir>", "output folder")
     .addOption(new Option("--models <list>", "mlp,cnn").argParser((raw: string) => raw.split(",").map((m) => oneOf("--models", modelNames())(m.trim()))))
-    .addOption(new Option("--seeds <n>", "number of seeds").argParser(num("--seeds", { min: 1, integer: true })))
+    .addOption(new Option("--inits <list>", `weight-init schemes to sweep, e.g. pytorch,he-normal (${WEIGHT_INITS.join(", ")}; default: the preset's)`).argParser((raw: string) => [...new Set(raw.split(",").map((m) => oneOf("--inits", WEIGHT_INITS)(m.trim())))]))
+    .addOption(new Option("--seeds <n>", "number of seeds (0..n-1)").argParser(num("--seeds", { min: 1, integer: true })))
+    .addOption(new Option("--epochs <n>", "epochs for every model and method (default: the preset's budget)").argParser(num("--epochs", { min: 1, max: 100000, integer: true })))
     .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, integer: true })))
     .option("--data <dir>", "folder with the Fashion-MNIST IDX files")
     .option("--allow-sample", "fall back to the bundled sample when the full data is absent")
     .action(async (opts) => {
+      prepareOutDir(opts.out);
       const base = COMPARE_PRESETS[opts.preset];
-      const preset = { ...base, models: opts.models ?? base.models, seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds };
+      const preset: ComparePreset = {
+        ...base,
+        models: opts.models ?? base.models,
+        inits: opts.inits ?? base.inits,
+        seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds,
+        budget: opts.epochs ? Object.fromEntries(Object.entries(base.budget).map(([m, b]) => [m, { ...b, epochs: opts.epochs }])) : base.budget,
+      };
+      checkSigmaTolerance(preset.sigmaSearch.tol);
       const log = (s: string) => process.stderr.write(s + "\n");
       const ds = loadDataset({ dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
       if (ds.source === "sample") log("note: full Fashion-MNIST not found; the comparison runs on the bundled sample");
-      // Sigma selection is deterministic; its result is cached so a resumed run reuses it.
+      // Sigma selection is deterministic; its result is cached so a resumed run reuses it. The
+      // cache is read back as untrusted: whatever is unusable is recomputed.
       const sigmaFile = join(opts.out, "sigmas.json");
-      const cached: { preset: string; lr: number; sigmas: ChosenSigma[] } | null = existsSync(sigmaFile) ? JSON.parse(readFileSync(sigmaFile, "utf8")) : null;
-      const sigmas: ChosenSigma[] = cached && cached.preset === preset.name && cached.lr === preset.lr ? cached.sigmas : [];
-      for (const model of preset.models) {
-        if (sigmas.some((s) => s.model === model)) continue;
-        log(`compare: choosing NINR sigmas for ${model} from measured curvature (k = eta * lambda_noise ~ 1 decay, ~ 3 catapult)`);
-        sigmas.push(...(await chooseSigmas(preset, model, ds, log)));
-        writeJsonAtomic(sigmaFile, { preset: preset.name, lr: preset.lr, sigmas });
-      }
-      const methods: MethodSpec[] = [];
-      for (const model of preset.models) methods.push(...(await compareMethods(preset, model, sigmas, fitSize(ds), ds)));
-      const jobs = compareJobs(preset, methods);
-      const methodOrder = [...new Set(methods.map((m) => m.method))];
-      const meta = { preset: preset.name, command: `ninr ${process.argv.slice(2).join(" ")}`, methodOrder, sigmas };
-      writeJsonAtomic(join(opts.out, "compare-config.json"), { ...meta, presetConfig: preset, methods });
-      log(`compare: ${jobs.length} runs on ${opts.workers ?? "all"} workers -> ${opts.out}`);
+      const cached = parseSigmaCache(readText(sigmaFile), preset, sigmaFile);
+      if (cached.warning) log(`warning: ${cached.warning}`);
+      const sigmas: ChosenSigma[] = cached.sigmas;
+      for (const model of preset.models)
+        for (const init of preset.inits)
+          for (const seed of preset.seeds) {
+            if (sigmas.some((s) => s.model === model && s.init === init && s.seed === seed)) continue;
+            log(`compare: choosing NINR sigmas for ${model}, init ${init}, seed ${seed} from measured curvature at its initialization (k = eta * lambda_noise ~ 1 decay, ~ 3 catapult)`);
+            sigmas.push(...(await chooseSigmas(preset, model, init, seed, ds, log)));
+            writeJsonAtomic(sigmaFile, sigmaCache(preset, sigmas));
+          }
+      if (cached.warning) writeJsonAtomic(sigmaFile, sigmaCache(preset, sigmas));
+      const used = sigmas.filter((s) => preset.models.includes(s.model) && preset.inits.includes(s.init) && preset.seeds.includes(s.seed));
+      const cells = await compareCells(preset, used, fitSize(ds), ds);
+      const jobs = compareJobs(preset, cells);
+      const order = methodOrder(cells);
+      const meta = { preset: preset.name, command: `ninr ${process.argv.slice(2).join(" ")}`, methodOrder: order, inits: preset.inits, sigmas: used };
+      writeJsonAtomic(join(opts.out, "compare-config.json"), { ...meta, presetConfig: preset, methods: cells });
+      log(`compare: ${jobs.length} runs (${order.length} methods x ${preset.models.length} models x ${preset.inits.length} inits x ${preset.seeds.length} seeds) on ${opts.workers ?? "all"} workers -> ${opts.out}`);
       const executor = new LocalExecutor({ outDir: opts.out, workers: opts.workers, data: { dataDir: opts.data, allowSample: Boolean(opts.allowSample) } });
       const outcomes = await executor.run(jobs, {
         onJobDone: (o, done, total) => {
-          const a = o.job.kind === "compare" ? o.job.spec : { method: "?", config: {} as { model?: string; seed?: number } };
+          const a = o.job.kind === "compare" ? o.job.spec : { method: "?", config: {} as { model?: string; init?: string; seed?: number } };
           const acc = typeof o.summary?.clean_test_acc === "number" ? ` clean ${(o.summary.clean_test_acc * 100).toFixed(1)}%` : "";
-          log(`[${done}/${total}] ${a.config.model} ${a.method} seed ${a.config.seed} ${o.status}${acc}${o.seconds ? ` (${o.seconds.toFixed(0)}s)` : ""}${o.error ? `\n  ${o.error.split("\n")[0]}` : ""}`);
+          log(`[${done}/${total}] ${a.config.model} ${a.config.init ?? "pytorch"} ${a.method} seed ${a.config.seed} ${o.status}${acc}${o.seconds ? ` (${o.seconds.toFixed(0)}s)` : ""}${o.error ? `\n  ${o.error.split("\n")[0]}` : ""}`);
         },
       });
-      const rows = aggregateCompare(loadCompareRuns(outcomes.map((o) => executor.dirOf(o.job))), methodOrder);
+      const rows = aggregateCompare(loadCompareRuns(outcomes.map((o) => executor.dirOf(o.job))), order);
       await writeCompareReport(opts.out, rows, meta);
-      process.stdout.write(readFileSync(join(opts.out, "compare.md"), "utf8") + `\nreport: ${join(opts.out, "report.html")}\n`);
+      process.stdout.write(readFileSync(join(opts.out, "compare.md"), "utf8") + `\nposter's table beside ours: ${join(opts.out, "poster.md")}\nreport: ${join(opts.out, "report.html")}\n`);
       const failed = outcomes.filter((o) => o.status === "failed");
       if (failed.length) throw new NinrError(`${failed.length} of ${outcomes.length} runs failed (first: ${failed[0].error?.split("\n")[0]}); rerun the same command to retry them`);
     });
@@ -76,12 +105,16 @@ export function registerCompare(program: Command): void {
       if (!existsSync(runsDir)) throw new NinrError(`${dir} has no runs/ folder; give the --out folder of 'ninr compare' or 'ninr phases'`);
       const dirs = readdirSync(runsDir).map((d) => join(runsDir, d));
       if (existsSync(join(dir, "compare-config.json"))) {
-        const meta = JSON.parse(readFileSync(join(dir, "compare-config.json"), "utf8"));
-        await writeCompareReport(dir, aggregateCompare(loadCompareRuns(dirs), meta.methodOrder), { preset: meta.preset, command: meta.command, methodOrder: meta.methodOrder, sigmas: meta.sigmas });
-        process.stdout.write(`rebuilt ${join(dir, "compare.md")}, compare.json, compare.csv, plots, report.html\n`);
+        const meta = readRunJson(dir, "compare-config.json");
+        if (!meta) throw new NinrError(`${join(dir, "compare-config.json")} is not a JSON object; rerun 'ninr compare' with the same flags to rewrite it (finished runs are kept)`);
+        const order = Array.isArray(meta.methodOrder) ? meta.methodOrder.filter((m): m is string => typeof m === "string") : [];
+        await writeCompareReport(dir, aggregateCompare(loadCompareRuns(dirs), order), { preset: meta.preset, command: meta.command, methodOrder: order, inits: meta.inits, sigmas: meta.sigmas });
+        process.stdout.write(`rebuilt ${join(dir, "compare.md")}, poster.md, compare.json, compare.csv, plots, report.html\n`);
       } else if (existsSync(join(dir, "phases-config.json"))) {
-        const meta = JSON.parse(readFileSync(join(dir, "phases-config.json"), "utf8"));
-        const s = await writePhasesReport(dir, loadPhaseRuns(dirs), { preset: meta.preset?.name, command: `ninr ${meta.command}` });
+        const meta = readRunJson(dir, "phases-config.json");
+        if (!meta) throw new NinrError(`${join(dir, "phases-config.json")} is not a JSON object; rerun 'ninr phases' with the same flags to rewrite it (finished runs are kept)`);
+        const preset = meta.preset && typeof meta.preset === "object" ? (meta.preset as { name?: unknown }).name : undefined;
+        const s = await writePhasesReport(dir, loadPhaseRuns(dirs), { preset, command: `ninr ${String(meta.command)}` });
         process.stdout.write(`rebuilt ${join(dir, "phases.json")} (${s.points} points), phases.csv, plots, report.html\n`);
       } else throw new NinrError(`${dir} has neither compare-config.json nor phases-config.json; is it a 'ninr compare' or 'ninr phases' output folder?`);
     });

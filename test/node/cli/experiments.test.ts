@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SAMPLE, ninr } from "../../helpers/cli.ts";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -38,21 +38,51 @@ describe("ninr phases (smoke preset)", () => {
 });
 
 describe("ninr compare (smoke preset) and ninr report", () => {
-  it("writes compare.json/md/csv, plots and report.html; report rebuilds them", async () => {
+  it("writes compare.json/md/csv, poster.md, plots and report.html; recomputes a corrupt sigmas.json; report rebuilds them", async () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-compare-"));
+    // A damaged cache from an interrupted run: recomputed with a warning, never a SyntaxError.
+    writeFileSync(join(out, "sigmas.json"), '{"preset": "smoke", "sigmas": [');
     const r = await ninr("compare", "--preset", "smoke", "--data", SAMPLE, "--out", out, "--workers", "1");
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*sigmas\.json is not valid JSON.*recomputing/);
+    const sigmas = JSON.parse(readFileSync(join(out, "sigmas.json"), "utf8"));
+    expect(sigmas.sigmas).toHaveLength(4);
+    for (const s of sigmas.sigmas) expect(s).toMatchObject({ model: "mlp", init: "pytorch", seed: 0 });
     const cmp = JSON.parse(readFileSync(join(out, "compare.json"), "utf8"));
     const methods = cmp.rows.map((row: { method: string }) => row.method);
-    expect(methods).toEqual(["vanilla", "L2 0.0001", "Dropout 0.2", "CDT (decay level)", "CDT (catapult level)", "in-NINR decay", "in-NINR catapult", "full-NINR decay", "full-NINR catapult"]);
+    expect(methods).toEqual(["vanilla", "L2 0.0001", "Dropout 0.2", "CDT 0.3", "CDT matched (decay level)", "in-NINR decay", "in-NINR catapult", "full-NINR decay", "full-NINR catapult"]);
     for (const row of cmp.rows) {
-      for (const key of ["method", "model", "clean_acc_mean", "clean_acc_std", "seeds", "gaussian_acc", "corruption_mean_acc"]) expect(row).toHaveProperty(key);
-      expect(Object.keys(row.gaussian_acc)).toContain("0.3");
+      for (const key of ["method", "model", "init", "clean_acc_mean", "clean_acc_std", "seeds", "gaussian_unclipped_acc", "gaussian_clipped_acc", "corruption_mean_acc", "peak_epoch_mean", "holdout_choice"]) expect(row).toHaveProperty(key);
+      expect(Object.keys(row.gaussian_unclipped_acc)).toContain("0.3");
+      expect(Object.keys(row.gaussian_clipped_acc)).toContain("0.3");
     }
-    expect(readFileSync(join(out, "compare.md"), "utf8")).toMatch(/\| in-NINR decay/);
-    for (const f of ["compare.csv", "report.html", "robustness_mlp.png", "corruptions_mlp.png", "sigmas.json"]) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(cmp.rows.find((row: { method: string }) => row.method === "CDT 0.3").holdout_choice).toBe(true);
+    const ninrRow = cmp.rows.find((row: { method: string }) => row.method === "in-NINR decay");
+    expect(ninrRow.sigma_per_seed).toEqual([sigmas.sigmas.find((s: { nin: string; phase: string }) => s.nin === "input" && s.phase === "decay").sigma]);
+    const md = readFileSync(join(out, "compare.md"), "utf8");
+    expect(md).toMatch(/## MLP, init pytorch/);
+    expect(md).toMatch(/\| in-NINR decay/);
+    expect(md).toMatch(/unclipped s=0\.3 .*clipped s=0\.3/);
+    expect(readFileSync(join(out, "poster.md"), "utf8")).toMatch(/\| ours: MLP, init pytorch \(1 seed, 1 epoch\)/);
+    // Each run's summary records the k its sigma achieved at this seed's initialization and the holdout peak.
+    const summaries = readdirSync(join(out, "runs")).map((d) => JSON.parse(readFileSync(join(out, "runs", d, "summary.json"), "utf8")));
+    const inDecay = summaries.find((s) => s.method === "in-NINR decay");
+    expect(inDecay.sigma_choice).toMatchObject({ nin: "input", phase: "decay", target_k: 1 });
+    expect(typeof inDecay.sigma_choice.k).toBe("number");
+    for (const s of summaries) expect(s).toMatchObject({ init: "pytorch", peak_epoch: 1, epochs_run: 1 });
+    for (const f of ["compare.csv", "report.html", "robustness_mlp.png", "robustness_clipped_mlp.png", "corruptions_mlp.png"]) expect(existsSync(join(out, f)), f).toBe(true);
     const rep = await ninr("report", out);
     expect(rep.status, rep.stderr).toBe(0);
     expect(rep.stdout).toMatch(/rebuilt/);
+  }, 240_000);
+
+  it("rejects an unknown --inits scheme and an epoch count of 0 before anything runs", async () => {
+    const out = mkdtempSync(join(tmpdir(), "ninr-compare-bad-"));
+    const bad = await ninr("compare", "--preset", "smoke", "--data", SAMPLE, "--out", out, "--inits", "pytorch,xavier");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--inits must be one of pytorch\|he-normal\|he-uniform\|glorot-uniform, got 'xavier'/);
+    const zero = await ninr("compare", "--preset", "smoke", "--data", SAMPLE, "--out", out, "--epochs", "0");
+    expect(zero.status).toBe(2);
+    expect(existsSync(join(out, "sigmas.json"))).toBe(false);
   });
 });
