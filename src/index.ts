@@ -44,4 +44,6 @@ export { sweepToy } from "./dynamics/toySweep.ts";
 export { makeJob, type Job, type Executor, type JobOutcome } from "./experiments/jobs.ts";
 export { runJob } from "./experiments/runners.ts";
 export { runTrainJob } from "./experiments/trainJob.ts";
+export { evaluateAdversarial, inputGradient, ADVERSARIAL_EPS } from "./experiments/adversarial.ts";
+export { shiftedTestSet, DOMAIN_SHIFT_NAMES } from "./experiments/domainShift.ts";
 export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.ts";
