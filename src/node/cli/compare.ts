@@ -40,7 +40,7 @@ export function registerCompare(program: Command): void {
     .requiredOption("--out <dir>", "output folder")
     .addOption(new Option("--models <list>", "mlp,cnn").argParser((raw: string) => raw.split(",").map((m) => oneOf("--models", modelNames())(m.trim()))))
     .addOption(new Option("--inits <list>", `weight-init schemes to sweep, e.g. pytorch,he-normal (${WEIGHT_INITS.join(", ")}; default: the preset's)`).argParser((raw: string) => [...new Set(raw.split(",").map((m) => oneOf("--inits", WEIGHT_INITS)(m.trim())))]))
-    .addOption(new Option("--seeds <n>", "number of seeds (0..n-1)").argParser(num("--seeds", { min: 1, integer: true })))
+    .addOption(new Option("--seeds <n>", "number of seeds (0..n-1)").argParser(num("--seeds", { min: 1, max: 1000, integer: true })))
     .addOption(new Option("--epochs <n>", "epochs for every model and method (default: the preset's budget)").argParser(num("--epochs", { min: 1, max: 100000, integer: true })))
     .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, integer: true })))
     .option("--data <dir>", "folder with the Fashion-MNIST IDX files")

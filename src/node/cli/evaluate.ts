@@ -13,7 +13,7 @@ import { allConditions, evaluateConditions, summarizeRobustness } from "../../ex
 import { head } from "../../data/dataset.ts";
 import { NinrError } from "../../errors.ts";
 import { loadNamedDataset } from "../env.ts";
-import { disposeRun, loadRun, readRunConfig } from "../runFolder.ts";
+import { disposeRun, loadRun, prepareOutDir, readRunConfig } from "../runFolder.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../atomic.ts";
 import { toCsv, toMarkdown } from "../../report/tables.ts";
 import { num, numList } from "./flags.ts";
@@ -42,7 +42,10 @@ export function registerEvaluate(program: Command): void {
     .option("--quiet", "no progress output")
     .action(async (opts) => {
       for (const [key, flag] of ADV_FLAGS) if (opts[key] !== undefined && !opts.adversarial) throw new NinrError(`${flag} needs --adversarial`);
-      const ds = loadNamedDataset(readRunConfig(opts.run).dataset, { dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
+      const cfg = readRunConfig(opts.run);
+      // robustness.json goes into the run folder: check it can be written before computing.
+      prepareOutDir(opts.run, "--run");
+      const ds = loadNamedDataset(cfg.dataset, { dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
       const advOpts = { eps: opts.advEps as number[] | undefined, steps: opts.pgdSteps as number | undefined };
       if (opts.adversarial) {
         checkAdversarialOptions(ds, advOpts);

@@ -25,7 +25,7 @@ export function registerPhases(program: Command): void {
     .requiredOption("--out <dir>", "output folder (runs/, phases.json, phases.csv, plots, report.html)")
     .addOption(new Option("--sigmas <list>", "override the sigma grid, e.g. 1,10,100").argParser(numList("--sigmas", num("--sigmas", { min: 0, minExclusive: true }))))
     .addOption(new Option("--lrs <list>", "override the learning rates (a second knob)").argParser(numList("--lrs", num("--lrs", { min: 0, minExclusive: true }))))
-    .addOption(new Option("--seeds <n>", "number of seeds").argParser(num("--seeds", { min: 1, integer: true })))
+    .addOption(new Option("--seeds <n>", "number of seeds").argParser(num("--seeds", { min: 1, max: 1000, integer: true })))
     .addOption(new Option("--models <list>", "mlp,cnn").argParser((raw: string) => raw.split(",").map((m) => oneOf("--models", modelNames())(m.trim()))))
     .addOption(new Option("--inits <list>", `weight-init schemes to sweep, e.g. pytorch,he-normal (${WEIGHT_INITS.join(", ")})`).argParser((raw: string) => raw.split(",").map((m) => oneOf("--inits", WEIGHT_INITS)(m.trim()))))
     .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, integer: true })))
