@@ -37,7 +37,7 @@ export { prepareData, fitSize } from "./train/prepare.ts";
 // Dynamics
 export { measureCurvature, makeCurvatureMeter, kOfSigma } from "./dynamics/curvature.ts";
 export { predictPhase, sigmaFor } from "./dynamics/predict.ts";
-export { classifyTrajectory } from "./dynamics/classify.ts";
+export { classifyTrajectory, seriesFromMetrics, OBSERVED_THRESHOLDS, OBSERVED_PHASES } from "./dynamics/classify.ts";
 export { simulateToy } from "./dynamics/toy.ts";
 export { sweepToy } from "./dynamics/toySweep.ts";
 // Experiments and executors

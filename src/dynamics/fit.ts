@@ -1,6 +1,8 @@
 /**
- * Decay-time estimates for NIW, train-loss and test-loss trajectories (docs/method.md §2 and E1).
- * Pure functions on (t, y) series; times are in optimizer steps.
+ * Decay-time estimates for NIW, train-loss and test-loss trajectories (docs/method.md §2.5 and E1).
+ * Pure functions on (t, y) series; times are in optimizer steps. A fitted time is a decay time
+ * only when the run resolved it (`withinRun`): a 36,000-step "decay time" of a 312-step run is
+ * an extrapolation, reported as null with the reason.
  */
 
 /**
@@ -9,6 +11,7 @@
  * see y fall to 1/e (docs/method.md §2), and the log-linear slope needs no crossing. Fitted from the first
  * point after t0 (one SGD step can double a small coupling, so the start is the value after
  * step 1). Returns Infinity when the series does not decay, null with fewer than 3 usable points.
+ * The value is a fit, however long; `withinRun` decides whether it was observed.
  */
 export function logLinearDecayTime(t: number[], y: number[], fromIndex = 1): number | null {
   const xs: number[] = [];
@@ -61,4 +64,21 @@ export function relaxationTime(t: number[], y: number[], opts: { fromIndex?: num
 export function predictedDecayTime(k: number): number {
   const a = Math.abs(1 - k);
   return a === 0 ? 0 : -1 / Math.log(a);
+}
+
+/** A time observed within a run, or null and why not. */
+export type TimeWithinRun = { time: number | null; note: string | null };
+
+/**
+ * Keep a fitted time only when the run resolved it: finite, positive and at most
+ * `maxFraction * steps` (docs/method.md §2.5: the run must cover at least 1/maxFraction time
+ * constants). Otherwise `time` is null and `note` says why, starting "not observed within the
+ * run" when the fit exists but is too slow or does not decay.
+ */
+export function withinRun(time: number | null, steps: number, maxFraction: number, what = "the series"): TimeWithinRun {
+  if (time === null) return { time: null, note: `${what}: too few points to fit or no 1/e relaxation within the run` };
+  if (!Number.isFinite(time)) return { time: null, note: `not observed within the run: ${what} does not decay` };
+  const limit = maxFraction * steps;
+  if (!(time > 0) || time > limit) return { time: null, note: `not observed within the run: ${what} takes ${Number(time.toPrecision(3))} steps (> ${maxFraction} x ${steps} steps)` };
+  return { time, note: null };
 }

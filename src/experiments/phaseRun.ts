@@ -1,14 +1,19 @@
 /**
  * One point of the E1 phase diagram (docs/method.md §4): measure the curvature at initialization, predict
  * the phase from k = eta * lambda_noise, train while tracing k(t) and a test-loss subset, then
- * classify the observed trajectory and fit decay times. Returns the run's record, whose summary
- * carries the phase record.
+ * classify what the run did (docs/method.md §2.6: loss, NIW norm and coupling, outcome; k(t) only
+ * for the catapult's fall below 2) and fit decay times, kept only when observed within the run
+ * (§2.5). Returns the run's record, whose summary carries the phase record.
+ *
+ * One k0 per run: the trace's point t = 0 is the initial measurement itself (all three curvature
+ * numbers on `initCurvature`), so the record's `k` and the trace's k[0] are the same number;
+ * later trace points are the cheap one-batch estimate.
  */
 import { resolveConfig, type RunConfig } from "../config.ts";
 import { deviceBatch, head } from "../data/dataset.ts";
-import { classifyTrajectory } from "../dynamics/classify.ts";
+import { OBSERVED_THRESHOLDS, type ObservedFacts, classifyTrajectory, seriesFromMetrics } from "../dynamics/classify.ts";
 import { type CurvatureResult, curvatureModelFor, makeCurvatureMeter, measureCurvature } from "../dynamics/curvature.ts";
-import { logLinearDecayTime, predictedDecayTime, relaxationTime } from "../dynamics/fit.ts";
+import { predictedDecayTime, relaxationTime, withinRun } from "../dynamics/fit.ts";
 import { predictPhase } from "../dynamics/predict.ts";
 import { HostRng } from "../engine/hostRng.ts";
 import { streamSeed } from "../engine/keys.ts";
@@ -42,6 +47,7 @@ export type PhaseRecord = {
   lr: number;
   seed: number;
   steps: number;
+  /** k = eta * lambda_noise at initialization: the same number as the trace's k at t = 0. */
   k: number;
   lambda_noise: number;
   lambda_max: number | null;
@@ -49,14 +55,29 @@ export type PhaseRecord = {
   k_niw: number | null;
   curvature_grad_equivalents: number | null;
   predicted_phase: string;
+  /** What the run did (docs/method.md §2.6), measured independently of the prediction; may be "unresolved". */
   observed_phase: string;
   classifier_reason: string;
+  /** Final accuracy (holdout, else test) near chance, whatever the phase (§2.6). */
+  near_chance: boolean;
+  /** Classes of the task (chance is 1/classes). */
+  classes: number;
   k_final: number;
   k_min: number;
+  /** Decay times are null unless observed within the run (§2.5); the notes say why. */
   niw_decay_time: number | null;
+  niw_decay_note: string | null;
   predicted_decay_time: number | null;
   train_loss_decay_time: number | null;
+  train_loss_decay_note: string | null;
   test_loss_decay_time: number | null;
+  test_loss_decay_note: string | null;
+  /** The measurements the classifier read (src/dynamics/classify.ts `ObservedFacts`). */
+  loss_rise: number | null;
+  coupling_rise: number | null;
+  theta_change: number | null;
+  coupling_fall: number | null;
+  coupling_drop: number | null;
   clean_test_acc: number;
   diverged: boolean;
 };
@@ -93,22 +114,28 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
   const trace: PhaseTrace = { t: [], k: [], test_loss: [], step: [], loss: [], coupling: [], niw_norm: [] };
   let init: CurvatureResult | null = null;
 
-  const measureTrace = async (t: number, params: Params, state: ModelState) => {
-    const b = deviceBatch(ds, data.train, kIdx);
-    const r = await meter.measure(params, state, [b], { lr: cfg.lr, seed: streamSeed(cfg.seed, `phase/trace-noise/${t}`) }); // borrows the batch
-    b.x.dispose();
-    b.y.dispose();
+  /** A trace point; `k` given (t = 0: the initial measurement) or measured on the fixed batch. */
+  const measureTrace = async (t: number, params: Params, state: ModelState, k?: number) => {
+    if (k === undefined) {
+      const b = deviceBatch(ds, data.train, kIdx);
+      const r = await meter.measure(params, state, [b], { lr: cfg.lr, seed: streamSeed(cfg.seed, `phase/trace-noise/${t}`) }); // borrows the batch
+      b.x.dispose();
+      b.y.dispose();
+      k = r.k ?? 0;
+    }
     const tl = await evaluate(evalFns, params, state, ds, testSet);
     trace.t.push(t);
-    trace.k.push(r.k ?? 0);
+    trace.k.push(k);
     trace.test_loss.push(tl.loss);
   };
 
   const result = await train(cfg, ds, data, {
     clock: env.clock,
     onStart: async (params, state) => {
-      init = await measureCurvature(cfg, ds, params, state, data.train, { ...a.initCurvature, seed: streamSeed(cfg.seed, "phase/init-curvature"), clock: env.clock });
-      if (traceSet.has(0)) await measureTrace(0, params, state);
+      const ini = await measureCurvature(cfg, ds, params, state, data.train, { ...a.initCurvature, seed: streamSeed(cfg.seed, "phase/init-curvature"), clock: env.clock });
+      init = ini;
+      // One k0 per run: the trace starts at the initial measurement (always, so k0 is on the trace).
+      await measureTrace(0, params, state, ini.k ?? 0);
     },
     onStep: async (step, params, state) => {
       // `step` is 0-based; after it, step + 1 updates have been made.
@@ -130,17 +157,23 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
   const k0 = ini.k ?? 0;
   const predicted = predictPhase({ k: k0, steps, ceiling: a.ceiling });
   const cleanAcc = result.holdout?.acc ?? result.test.acc;
-  const finiteLoss = trace.loss.filter(Number.isFinite);
+  // The observed phase reads the run's own series, not the prediction (docs/method.md §2.6).
   const obs = classifyTrajectory({
-    kSteps: trace.t,
-    k: trace.k,
     steps: result.steps,
+    classes: ds.classes,
     diverged: result.diverged,
-    maxLoss: result.diverged ? Infinity : Math.max(...finiteLoss),
-    finalTrainAcc: cleanAcc,
+    finalAcc: cleanAcc,
+    ...seriesFromMetrics(result.metrics),
+    k: { step: trace.t, value: trace.k },
   });
   const kLater = trace.k.slice(1).filter(Number.isFinite);
   const divergent = obs.phase === "divergent";
+  // Decay times of a divergent run are not decay times; the others count only within the run (§2.5).
+  const lossTime = (time: number | null, what: string) =>
+    divergent ? { time: null, note: "divergent run" } : withinRun(time, result.steps, OBSERVED_THRESHOLDS.withinRunFraction, what);
+  const trainLoss = lossTime(relaxationTime(trace.step, smooth(trace.loss, 20)), "the train loss");
+  const testLoss = lossTime(relaxationTime(trace.t, trace.test_loss), "the test loss");
+  const f: ObservedFacts = obs.facts;
   const record: PhaseRecord = {
     model: cfg.model,
     init: cfg.init,
@@ -158,13 +191,22 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
     predicted_phase: predicted,
     observed_phase: obs.phase,
     classifier_reason: obs.reason,
+    near_chance: obs.nearChance,
+    classes: ds.classes,
     k_final: trace.k[trace.k.length - 1],
     k_min: kLater.length ? Math.min(...kLater) : k0,
-    // Decay times of a run observed divergent are not decay times.
-    niw_decay_time: divergent ? null : logLinearDecayTime(trace.step, trace.coupling, 1),
+    niw_decay_time: obs.niwDecay.time,
+    niw_decay_note: obs.niwDecay.note,
     predicted_decay_time: k0 > 0 && k0 < 2 ? predictedDecayTime(k0) : null,
-    train_loss_decay_time: divergent ? null : relaxationTime(trace.step, smooth(trace.loss, 20)),
-    test_loss_decay_time: divergent ? null : relaxationTime(trace.t, trace.test_loss),
+    train_loss_decay_time: trainLoss.time,
+    train_loss_decay_note: trainLoss.note,
+    test_loss_decay_time: testLoss.time,
+    test_loss_decay_note: testLoss.note,
+    loss_rise: f.loss_rise,
+    coupling_rise: f.coupling_rise,
+    theta_change: f.theta_change,
+    coupling_fall: f.coupling_fall,
+    coupling_drop: f.coupling_drop,
     clean_test_acc: result.test.acc,
     diverged: result.diverged,
   };

@@ -49,7 +49,7 @@ export async function runTrainJob(spec: TrainJobSpec, env: JobEnv, hooks: TrainH
   });
   let summary: RunSummary & Partial<PhaseSummary> = summarize(result, ds, cfg.epochs, env.runtime);
   if (init) {
-    const end = { params: result.params, state: result.state, steps: result.steps, diverged: result.diverged, finalTrainLoss: result.finalTrainLoss, finalAcc: result.holdout?.acc ?? result.test.acc };
+    const end = { params: result.params, state: result.state, steps: result.steps, diverged: result.diverged, finalTrainLoss: result.finalTrainLoss, finalAcc: result.holdout?.acc ?? result.test.acc, metrics: result.metrics };
     summary = { ...summary, ...(await phaseSummary(cfg, ds, data.train, end, init, env.clock)) };
   }
   const record: RunRecord = {

@@ -126,7 +126,8 @@ describe("a registered dataset and residual model with BatchNorm run through the
       // Curvature and phase: k from lambda_noise, a predicted and an observed phase.
       expect(summary.k_init).toBeGreaterThan(0);
       expect(summary.predicted_phase).toBe(predictPhase({ k: summary.k_init!, steps: summary.steps }));
-      expect(["decoupled", "decay", "catapult", "divergent"]).toContain(summary.observed_phase);
+      // The observed phase reads the run's dynamics (docs/method.md §2.6) and may be "unresolved".
+      expect(["decoupled", "decay", "catapult", "divergent", "unresolved"]).toContain(summary.observed_phase);
       // The record holds params and state for every declared shape.
       const names = Object.keys(record.params!.tensors).sort();
       expect(names).toContain("state/stem.mean");
@@ -159,7 +160,9 @@ describe("a registered dataset and residual model with BatchNorm run through the
     const r = await runPhaseJob(spec, env);
     const phase = r.summary.phase as Record<string, unknown>;
     expect(phase.k).toBeGreaterThan(0);
-    expect(["decoupled", "decay", "catapult", "divergent"]).toContain(phase.observed_phase);
-    expect((r.files["trace.json"] as { k: number[] }).k).toHaveLength(3);
+    expect(["decoupled", "decay", "catapult", "divergent", "unresolved"]).toContain(phase.observed_phase);
+    const traceK = (r.files["trace.json"] as { k: number[] }).k;
+    expect(traceK).toHaveLength(3);
+    expect(traceK[0]).toBe(phase.k); // one k0 per run
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { logLinearDecayTime, predictedDecayTime, relaxationTime } from "../../src/dynamics/fit.ts";
-import { classifyTrajectory, integrateK } from "../../src/dynamics/classify.ts";
+import { logLinearDecayTime, predictedDecayTime, relaxationTime, withinRun } from "../../src/dynamics/fit.ts";
 
 const range = (n: number, step = 1) => Array.from({ length: n }, (_, i) => i * step);
 
@@ -27,17 +26,19 @@ describe("decay-time fits", () => {
   });
 });
 
-describe("trajectory classifier", () => {
-  const base = { steps: 1000, diverged: false, maxLoss: 2.5, finalTrainAcc: 0.8 };
-  it("labels the four phases", () => {
-    expect(classifyTrajectory({ ...base, kSteps: [0, 500], k: [0.001, 0.001] }).phase).toBe("decoupled");
-    expect(classifyTrajectory({ ...base, kSteps: [0, 500], k: [0.5, 0.4] }).phase).toBe("decay");
-    expect(classifyTrajectory({ ...base, kSteps: [0, 20, 500], k: [3, 1.5, 1.2] }).phase).toBe("catapult");
-    expect(classifyTrajectory({ ...base, diverged: true, kSteps: [0], k: [20] }).phase).toBe("divergent");
-    expect(classifyTrajectory({ ...base, finalTrainAcc: 0.1, kSteps: [0, 500], k: [5, 1] }).phase).toBe("divergent");
-    expect(classifyTrajectory({ ...base, kSteps: [0, 500], k: [3, 2.5] }).phase).toBe("divergent");
-  });
-  it("integrates k over the run", () => {
-    expect(integrateK({ kSteps: [0, 10], k: [1, 3], steps: 20 })).toBe(20 + 30);
+// The k(t)-only trajectory classifier that was tested here is gone (issue 10: its observed phase
+// came from k alone, which made "predicted = observed" partly circular); the observed-phase
+// classifier is tested on synthetic traces in test/dynamics/classify.test.ts.
+describe("times observed within the run", () => {
+  it("keeps a time only when it is at most the given fraction of the run", () => {
+    expect(withinRun(40, 300, 0.5)).toEqual({ time: 40, note: null });
+    expect(withinRun(150, 300, 0.5).time).toBe(150);
+    // The issue's example: a 36,000-step "decay time" of a 312-step run.
+    const slow = withinRun(35980, 312, 0.5, "the coupling");
+    expect(slow.time).toBeNull();
+    expect(slow.note).toBe("not observed within the run: the coupling takes 36000 steps (> 0.5 x 312 steps)");
+    expect(withinRun(Infinity, 312, 0.5, "the coupling")).toEqual({ time: null, note: "not observed within the run: the coupling does not decay" });
+    expect(withinRun(null, 312, 0.5).time).toBeNull();
+    expect(withinRun(-3, 312, 0.5).time).toBeNull();
   });
 });
