@@ -18,7 +18,7 @@ import type { WeightInit } from "../engine/init.ts";
 import { NinrError } from "../errors.ts";
 import { buildNetwork } from "../models/network.ts";
 import { initialParams } from "../train/loop.ts";
-import type { CompareJobSpec } from "./compareRun.ts";
+import type { CompareJobSpec, SigmaChoice } from "./compareRun.ts";
 import { type ChosenSigma, type SigmaPhase, sigmaOf } from "./compareSigmas.ts";
 import { type Job, makeJob } from "./jobs.ts";
 
@@ -173,7 +173,7 @@ export async function matchedCdt(model: string, sigma: number, lr: number, info:
 }
 
 /** The k a NINR run's sigma was chosen for (recorded in the run's summary); for matched CDT, the in-NINR choice it is matched to. */
-export type SigmaChoice = { nin: "input" | "all"; phase: SigmaPhase; sigma: number; target_k: number; k: number; converged: boolean };
+export type { SigmaChoice };
 
 /** One cell of the comparison: a method of one model, init and seed, with its full config. */
 export type MethodSpec = { method: string; family: MethodFamily; model: string; init: WeightInit; seed: number; config: Partial<RunConfig>; sigmaChoice?: SigmaChoice };

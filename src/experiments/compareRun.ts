@@ -9,9 +9,11 @@ import { type RunConfig, resolveConfig } from "../config.ts";
 import { head } from "../data/dataset.ts";
 import { type Metric, disposeResult, train } from "../train/loop.ts";
 import { checkDataLimits, prepareData } from "../train/prepare.ts";
-import type { SigmaChoice } from "./compare.ts";
 import { type JobEnv, type RunRecord, configRecord, paramsRecord, summarize } from "./record.ts";
 import { allConditions, evaluateConditions, summarizeRobustness } from "./robustness.ts";
+
+/** How a NINR (or matched-CDT) job's sigma was chosen: the target, the k reached, whether the search converged. */
+export type SigmaChoice = { nin: "input" | "all"; phase: "decay" | "catapult"; sigma: number; target_k: number; k: number; converged: boolean };
 
 export type CompareJobSpec = {
   method: string;

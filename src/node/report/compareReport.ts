@@ -15,10 +15,13 @@ import { heatmap, lineChart } from "../../report/charts.ts";
 import { htmlReport } from "../../report/html.ts";
 import { writeChart } from "./render.ts";
 import { formatMeanStd, toCsv, toMarkdown } from "../../report/tables.ts";
-import { GRID_FAMILIES, type MethodFamily, type SigmaChoice, methodFamily } from "../../experiments/compare.ts";
+import { GRID_FAMILIES, type SigmaChoice, methodFamily } from "../../experiments/compare.ts";
 import type { RobustnessSummary } from "../../experiments/robustness.ts";
 import { mean, sampleStd } from "../../stats.ts";
+import { type CompareRow, compareGroups } from "./compareRows.ts";
 import { posterMarkdown } from "./poster.ts";
+
+export { type CompareRow, compareGroups };
 
 /** What the report reads of a compare run's summary.json (fields added later are optional: older runs lack them). */
 export type CompareRunSummary = {
@@ -40,49 +43,6 @@ export type CompareRunSummary = {
   robustness: RobustnessSummary;
 };
 
-export type CompareRow = {
-  method: string;
-  /** L2, Dropout, CDT (fixed levels) are grids; the others single rows (null: a name this version does not know). */
-  family: MethodFamily | null;
-  model: string;
-  init: string;
-  seeds: number;
-  /** NINR sigma per seed (in seed order), null for methods without NINs. */
-  sigma_per_seed: number[] | null;
-  /** CDT training-noise std per seed, null without CDT. */
-  cdt_per_seed: number[] | null;
-  /** k = eta * lambda_noise at initialization the sigma was chosen for (for matched CDT: the in-NINR sigma it is matched to), over seeds. */
-  k_init_mean: number | null;
-  k_init_std: number | null;
-  /** Seeds whose sigma search did not reach its tolerance. */
-  sigma_unconverged: number;
-  clean_acc_mean: number;
-  clean_acc_std: number;
-  /** Final holdout accuracy over seeds (NaN without a holdout). */
-  holdout_acc_mean: number;
-  holdout_acc_std: number;
-  /** In a grid family: whether this strength has the best mean holdout accuracy of its grid for this model and init; null outside grids. */
-  holdout_choice: boolean | null;
-  epochs: number | null;
-  /** 1-based epoch of the highest holdout accuracy, over seeds. */
-  peak_epoch_mean: number;
-  peak_epoch_std: number;
-  peak_holdout_mean: number;
-  peak_holdout_std: number;
-  /** Seeds whose holdout accuracy peaked at their last epoch (still rising: maybe not converged). */
-  peak_at_last_epoch: number;
-  /** Test noise s -> mean and std accuracy over seeds, unclipped (the spec's metric) and clipped to [0,1]; "0" is clean. */
-  gaussian_unclipped_acc: Record<string, number>;
-  gaussian_unclipped_std: Record<string, number>;
-  gaussian_clipped_acc: Record<string, number>;
-  gaussian_clipped_std: Record<string, number>;
-  corruption_mean_acc: number | null;
-  corruption_mean_std: number | null;
-  per_corruption_acc: Record<string, number>;
-  /** Sum of corruption errors relative to vanilla's (same model, init and seed), mean over seeds. */
-  relative_corruption_error: number | null;
-  diverged_runs: number;
-};
 
 export type LoadedCompareRun = CompareRunSummary & { init: string; cdt: number | null };
 
@@ -104,12 +64,6 @@ export function loadCompareRuns(dirs: string[]): LoadedCompareRun[] {
   return out;
 }
 
-/** The (model, init) groups of rows or runs, in order of first appearance. */
-export function compareGroups<T extends { model: string; init: string }>(xs: T[]): { model: string; init: string }[] {
-  const seen = new Map<string, { model: string; init: string }>();
-  for (const x of xs) if (!seen.has(`${x.model}/${x.init}`)) seen.set(`${x.model}/${x.init}`, { model: x.model, init: x.init });
-  return [...seen.values()];
-}
 
 /** Aggregate runs into one row per (model, init, method), methods in `methodOrder`; marks the holdout's choice in each grid. */
 export function aggregateCompare(runs: (CompareRunSummary & { init?: string; cdt?: number | null })[], methodOrder: string[]): CompareRow[] {

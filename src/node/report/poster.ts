@@ -8,7 +8,7 @@
  */
 import type { MethodFamily } from "../../experiments/compare.ts";
 import { formatMeanStd, toMarkdown } from "../../report/tables.ts";
-import { type CompareRow, compareGroups } from "./compareReport.ts";
+import { type CompareRow, compareGroups } from "./compareRows.ts";
 
 /**
  * The poster's row, value by value in the order the text extraction of its "Comparisons" panel
