@@ -7,7 +7,6 @@ import { type PhaseSummary, measureStart, phaseSummary } from "../dynamics/phase
 import type { CurvatureResult } from "../dynamics/curvature.ts";
 import { type TrainHooks, type TrainResult, train } from "../train/loop.ts";
 import { checkDataLimits, prepareData } from "../train/prepare.ts";
-import { buildNetwork } from "../models/network.ts";
 import { type JobEnv, type RunRecord, type RunSummary, configRecord, paramsRecord, summarize } from "./record.ts";
 
 export type TrainJobSpec = {
@@ -21,14 +20,13 @@ export type TrainJobSpec = {
 export type TrainRun = { record: RunRecord; summary: RunSummary & Partial<PhaseSummary>; result: TrainResult };
 
 /**
- * Check a run's config against its data before anything is computed: the network can be built
- * for the data's shape, and the sizes fit. Returns the resolved config.
+ * Check a run's config against its data before anything is computed (checkDataLimits: the
+ * network can be built for the data's shape, the sizes fit, the memory estimate). Returns the resolved config.
  */
 export function checkTrainJob(spec: TrainJobSpec, env: Pick<JobEnv, "dataset">): RunConfig {
   const cfg = resolveConfig(spec.config as Record<string, unknown>);
   const ds = env.dataset(cfg.dataset);
-  buildNetwork(cfg, ds);
-  checkDataLimits(ds, cfg);
+  checkDataLimits(ds, cfg); // builds the network for the data (shape errors) and checks sizes and memory
   return cfg;
 }
 

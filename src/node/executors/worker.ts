@@ -2,6 +2,7 @@
  * A local-executor worker process: receives one job over IPC, runs it (src/experiments/runners.ts)
  * in this machine's environment, writes its run folder, and answers {ok, summary} or {ok: false, error}.
  */
+import { NinrError } from "../../errors.ts";
 import { jobIntact } from "../../experiments/jobs.ts";
 import { runJob } from "../../experiments/runners.ts";
 import { nodeEnv } from "../env.ts";
@@ -27,7 +28,7 @@ process.on("message", async (msg: WorkerRequest) => {
   } catch (e) {
     const err = e as Error;
     replied = true;
-    reply({ ok: false, error: err.name === "NinrError" || err.name === "DataNotFoundError" ? err.message : (err.stack ?? String(err)) });
+    reply({ ok: false, error: err instanceof NinrError ? err.message : (err.stack ?? String(err)) });
   }
 });
 reply({ ready: true });
