@@ -209,10 +209,14 @@ export async function compareMethods(p: ComparePreset, cell: { model: string; in
   return methods;
 }
 
-/** Every cell of a preset: models x inits x seeds x methods (each seed with its own sigmas). */
+/**
+ * Every cell of a preset: models x seeds x inits x methods (each seed with its own sigmas).
+ * Seed-major so that a sweep stopped part-way (or still running) has whole seeds at every init,
+ * the comparison the report needs, rather than every seed of one init and none of the other.
+ */
 export async function compareCells(p: ComparePreset, sigmas: ChosenSigma[], fitSize: number, info: Pick<Dataset, "inputShape" | "classes" | "range">): Promise<MethodSpec[]> {
   const out: MethodSpec[] = [];
-  for (const model of p.models) for (const init of p.inits) for (const seed of p.seeds) out.push(...(await compareMethods(p, { model, init, seed }, sigmas, fitSize, info)));
+  for (const model of p.models) for (const seed of p.seeds) for (const init of p.inits) out.push(...(await compareMethods(p, { model, init, seed }, sigmas, fitSize, info)));
   return out;
 }
 
