@@ -18,6 +18,8 @@ import type { CninShape, ThetaInit } from "./nin/theta.ts";
 
 export type { CninShape, NoiseKind, ThetaInit };
 
+export type OptimizerName = "sgd" | "adam";
+
 /** Every key of a run; the network's keys (model, widths, nin, sigma, ...) are documented on NetworkSpec. */
 export type RunConfig = NetworkSpec & {
   /** Data set the run trains on (a name the data loaders know; default Fashion-MNIST). */
@@ -36,6 +38,7 @@ export type RunConfig = NetworkSpec & {
   lr: number;
   /** SGD momentum; 0 = plain SGD (default: a schedule or momentum moves the thresholds of k). */
   momentum: number;
+  optimizer: OptimizerName;
   batch: number;
   epochs: number;
   seed: number;
@@ -81,6 +84,7 @@ export const RUN_SCHEMA: { [K in keyof RunConfig]: Field & { default: RunConfig[
   cdtClip: { type: "bool", default: false, help: "clip CDT inputs to the data's value range" },
   lr: { type: "number", min: 0, minOpen: true, max: 1e6, default: 0.01, help: "learning rate eta" },
   momentum: { type: "number", min: 0, max: 1, maxOpen: true, default: 0, help: "SGD momentum" },
+  optimizer: { type: "enum", values: list("sgd", "adam"), default: "sgd", help: "sgd (with --momentum) or adam (b1 0.9, b2 0.999, eps 1e-8)" },
   batch: { type: "number", min: 1, max: 65536, integer: true, default: 64, help: "batch size" },
   epochs: { type: "number", min: 1, max: 100000, integer: true, default: 1, help: "epochs" },
   seed: { type: "number", min: 0, max: 2 ** 31 - 1, integer: true, default: 0, help: "random seed" },
@@ -162,5 +166,7 @@ export function resolveConfig(partial: Record<string, unknown> = {}): RunConfig 
     const v = partial[key] === undefined ? RUN_SCHEMA[key].default : partial[key];
     out[key] = checkField(RUN_SCHEMA[key], v, `config '${key}'`);
   }
+  if (out.optimizer === "adam" && (out.momentum as number) > 0)
+    throw new NinrError(`config 'momentum' is ${out.momentum} but optimizer is adam (its b1 is 0.9); set momentum 0 or optimizer sgd`);
   return out as RunConfig;
 }

@@ -29,7 +29,7 @@ export { chainModel, type Layer } from "./models/chain.ts";
 export { batchNorm } from "./models/layers.ts";
 export { buildNetwork, type Network } from "./models/network.ts";
 // Training
-export { sgd, chain, scaleByLearningRate, traceMomentum, addDecayedWeights, applyUpdates, type GradientTransformation } from "./train/optim.ts";
+export { sgd, adam, scaleByAdam, optimizerFor, chain, scaleByLearningRate, traceMomentum, addDecayedWeights, applyUpdates, type GradientTransformation } from "./train/optim.ts";
 export { makeStepFns, makeTrainLoss, type StepFns } from "./train/step.ts";
 export { train, initialParams, disposeResult, type TrainResult, type Metric } from "./train/loop.ts";
 export { evaluate } from "./train/evaluate.ts";

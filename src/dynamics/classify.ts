@@ -245,7 +245,7 @@ export function seriesFromMetrics(metrics: Metric[]): Pick<ObservedRun, "loss" |
       probe.step.push(m.step + 1);
       probe.coupling.push(rss(m.coupling));
       probe.niwNorm.push(rss(m.niw_norm));
-    } else if (m.step > (probe.step[probe.step.length - 1] ?? 0) && m.niw_norm.length) {
+    } else if (m.kind === "epoch" && m.step > (probe.step[probe.step.length - 1] ?? 0) && m.niw_norm.length) {
       probe.step.push(m.step);
       probe.coupling.push(rss(m.coupling));
       probe.niwNorm.push(rss(m.niw_norm));

@@ -1,10 +1,11 @@
 /**
  * The phase record of a NINR training run (docs/method.md §2): k = eta * lambda_noise at the
- * start and at the end (the cheap two-point version of the E1 trace), the phase predicted from
- * k at initialization, and the phase observed by the classifier of docs/method.md §2.6 from what
- * the run recorded anyway: the first epoch's step metrics (batch loss, ||theta||, ||J theta||),
- * the NIW probe at later epochs' ends, the outcome, and the two k values (used only for the
- * catapult's fall below 2). Without step metrics it says "unresolved" unless the run diverged.
+ * start and at the end (the train budget), the k(t) trace in between when the run recorded one
+ * (kind "k" metrics, src/dynamics/kTrace.ts), the phase predicted from k at initialization, and
+ * the phase observed by the classifier of docs/method.md §2.6 from what the run recorded: the
+ * first epoch's step metrics (batch loss, ||theta||, ||J theta||), the NIW probe at later epochs'
+ * ends, the outcome, and k (used only for the catapult's fall below the edge: 2 for plain SGD,
+ * 2 (1 + beta) with momentum). Without step metrics it says "unresolved" unless the run diverged.
  */
 import type { RunConfig } from "../config.ts";
 import type { Dataset, Split } from "../data/dataset.ts";
@@ -13,9 +14,9 @@ import type { ModelState, Params } from "../models/model.ts";
 import { buildNetwork } from "../models/network.ts";
 import { budgetBatchSize, CURVATURE_BUDGETS } from "./budgets.ts";
 import type { Metric } from "../train/loop.ts";
-import { classifyTrajectory, seriesFromMetrics } from "./classify.ts";
+import { OBSERVED_THRESHOLDS, classifyTrajectory, seriesFromMetrics } from "./classify.ts";
 import { type CurvatureResult, measureCurvature } from "./curvature.ts";
-import { predictPhase } from "./predict.ts";
+import { K_CATAPULT, predictPhase, stabilityEdge } from "./predict.ts";
 
 export type PhaseSummary = {
   k_init: number;
@@ -33,6 +34,22 @@ export type PhaseSummary = {
   niw_decay_note: string | null;
   curvature_seconds: number;
 };
+
+/**
+ * The k series the classifier reads: the run's traced k records (kind "k", src/dynamics/kTrace.ts)
+ * when it has them, else k at the start; the end measurement (the larger budget) is the last point.
+ */
+function kSeries(metrics: Metric[], kInit: number, kFinal: number | null, steps: number): { step: number[]; value: number[] } {
+  const traced = metrics.filter((m): m is Extract<Metric, { kind: "k" }> => m.kind === "k");
+  const pts = traced.length ? traced.map((m) => [m.step, m.k] as const) : [[0, kInit] as const];
+  const step = pts.filter(([t]) => kFinal === null || t < steps).map(([t]) => t);
+  const value = pts.filter(([t]) => kFinal === null || t < steps).map(([, k]) => k);
+  if (kFinal !== null) {
+    step.push(steps);
+    value.push(kFinal);
+  }
+  return { step, value };
+}
 
 /** The two measurements' budget: docs/method.md §7, src/dynamics/budgets.ts. */
 function budget(cfg: RunConfig, info: Pick<Dataset, "inputShape" | "classes">) {
@@ -74,20 +91,21 @@ export async function phaseSummary(
     kFinal = r.k;
   }
   const series = seriesFromMetrics(end.metrics ?? []);
+  const edge = stabilityEdge(cfg) ?? K_CATAPULT; // momentum moves the edge; Adam has none (the SGD rule is used)
   const obs = classifyTrajectory({
     steps: end.steps,
     classes: info.classes,
     diverged: end.diverged,
     finalAcc: end.finalAcc,
     ...series,
-    k: kFinal === null ? { step: [0], value: [kInit] } : { step: [0, end.steps], value: [kInit, kFinal] },
-  });
+    k: kSeries(end.metrics ?? [], kInit, kFinal, end.steps),
+  }, { ...OBSERVED_THRESHOLDS, kCatapult: edge });
   return {
     k_init: kInit,
     k_final: kFinal,
     lambda_noise_init: init.lambda_noise ?? 0,
     lambda_niw_init: init.lambda_niw,
-    predicted_phase: predictPhase({ k: kInit, steps: end.steps }),
+    predicted_phase: predictPhase({ k: kInit, steps: end.steps, edge }),
     observed_phase: obs.phase,
     phase_reason: obs.reason,
     near_chance: obs.nearChance,

@@ -17,6 +17,17 @@ export const K_CATAPULT = 2;
  */
 export const K_CEILING_RELU = 12;
 export const K_CEILING_LINEAR = 4;
+/**
+ * The noise mode's stability edge in k for the run's optimizer: 2 for plain SGD, 2 (1 + beta)
+ * for heavy-ball momentum beta (the recurrence r^2 - (1 + beta - k) r + beta = 0; the toy model
+ * measures the catapult onset there, docs/method.md §2.3). Adam preconditions the step, so k =
+ * eta * lambda_noise sets no edge: null.
+ */
+export function stabilityEdge(opt: { optimizer?: string; momentum?: number }): number | null {
+  if (opt.optimizer === "adam") return null;
+  return K_CATAPULT * (1 + (opt.momentum ?? 0));
+}
+
 /** Decoupled below this k * steps: the NIWs cannot feel the curvature within the run (docs/method.md §2: "say > 3"). */
 export const DECOUPLED_K_STEPS = 3;
 
@@ -29,6 +40,8 @@ export type PhaseInput = {
   ceiling?: number;
   /** Decoupled when k * steps is below this (default 3). */
   decoupledKSteps?: number;
+  /** Catapult onset (default K_CATAPULT = 2, plain SGD; `stabilityEdge` for momentum). */
+  edge?: number;
 };
 
 /**
@@ -40,12 +53,13 @@ export function predictPhase(input: PhaseInput): Phase {
   const { k, steps } = input;
   const ceiling = input.ceiling ?? K_CEILING_RELU;
   const dks = input.decoupledKSteps ?? DECOUPLED_K_STEPS;
+  const edge = input.edge ?? K_CATAPULT;
   if (Number.isNaN(k)) throw new NinrError("predictPhase: k is NaN (the curvature measurement failed)");
   if (!(steps >= 0) || !Number.isFinite(steps)) throw new NinrError(`predictPhase: steps must be a finite number >= 0, got ${steps}`);
-  if (!(ceiling > K_CATAPULT)) throw new NinrError(`predictPhase: ceiling must be > ${K_CATAPULT}, got ${ceiling}`);
+  if (!(ceiling > edge)) throw new NinrError(`predictPhase: ceiling must be > the catapult edge ${edge}, got ${ceiling}`);
   if (k >= ceiling) return "divergent";
   if (k * steps < dks) return "decoupled";
-  if (k < K_CATAPULT) return "decay";
+  if (k < edge) return "decay";
   return "catapult";
 }
 

@@ -87,6 +87,13 @@ export interface ToyConfig {
   lr: number;
   /** Number of SGD steps. */
   steps: number;
+  /**
+   * Heavy-ball momentum beta (m <- beta m + g, step -eta m; 0 = plain SGD). The noise mode's
+   * linear recurrence r^2 - (1 + beta - k) r + beta = 0 is stable for k < 2 (1 + beta), so the
+   * classifier's thresholds scale by 1 + beta (docs/method.md §2.3); the sweep measures where
+   * the boundaries actually fall.
+   */
+  momentum: number;
   /** Target slope a (y = a x). */
   a: number;
   /** How the batch is drawn: exact batch moments (fast, default) or explicit samples. */
@@ -99,6 +106,7 @@ export const TOY_DEFAULTS: Omit<ToyConfig, "k0"> = {
   batch: 512,
   lr: 0.01,
   steps: 1000,
+  momentum: 0,
   a: 1,
   sampler: "moments",
 };
@@ -115,12 +123,13 @@ function checkConfig(c: ToyConfig): void {
   if (!Number.isInteger(c.batch) || c.batch < 1) bad(`batch must be an integer >= 1, got ${c.batch}`);
   if (!Number.isFinite(c.lr) || c.lr <= 0) bad(`lr must be a finite number > 0, got ${c.lr}`);
   if (!Number.isInteger(c.steps) || c.steps < 1) bad(`steps must be an integer >= 1, got ${c.steps}`);
+  if (!(Number.isFinite(c.momentum) && c.momentum >= 0 && c.momentum < 1)) bad(`momentum must be a number in [0, 1), got ${c.momentum}`);
   if (!Number.isFinite(c.a)) bad(`a must be finite, got ${c.a}`);
   if (c.sampler !== "moments" && c.sampler !== "batch") bad(`sampler must be moments|batch, got ${String(c.sampler)}`);
 }
 
 export * from "./toyModel.ts";
-import { dataLambda, dot, initToyParams, sampleMoments, sampleMomentsExplicit, sgdStep, sigmaForK0 } from "./toyModel.ts";
+import { dataLambda, dot, heavyBallStep, initToyParams, sampleMoments, sampleMomentsExplicit, sgdStep, sigmaForK0, zeroVelocity } from "./toyModel.ts";
 // ---------------------------------------------------------------------------------------------
 // Simulation
 // ---------------------------------------------------------------------------------------------
@@ -185,6 +194,7 @@ export function simulateToy(cfg: Partial<ToyConfig> & { k0: number }, seed: numb
   const sigma2 = sigma * sigma;
   const kData0 = lr * dataLambda(p);
   const draw = config.sampler === "moments" ? sampleMoments : sampleMomentsExplicit;
+  const velocity = config.momentum > 0 ? zeroVelocity(width) : null;
 
   const loss = new Float64Array(steps + 1);
   const testLoss = new Float64Array(steps + 1);
@@ -209,7 +219,8 @@ export function simulateToy(cfg: Partial<ToyConfig> & { k0: number }, seed: numb
       break;
     }
     if (t === steps) break;
-    sgdStep(p, draw(noiseRng, batch, sigma), a, lr);
+    if (velocity) heavyBallStep(p, velocity, draw(noiseRng, batch, sigma), a, lr, config.momentum);
+    else sgdStep(p, draw(noiseRng, batch, sigma), a, lr);
     t++;
   }
   const traces: ToyTraces = {
@@ -220,7 +231,7 @@ export function simulateToy(cfg: Partial<ToyConfig> & { k0: number }, seed: numb
     thetaNorm: thetaNorm.slice(0, t + 1),
   };
   const summary = summarize(traces);
-  const outcome = classifyToy(traces, { stoppedEarly, k0: config.k0, steps });
+  const outcome = classifyToy(traces, { stoppedEarly, k0: config.k0, steps, momentum: config.momentum });
   return { config, seed, sigma, kData0, stepsRun: t, stoppedEarly, traces, summary, outcome };
 }
 
@@ -264,12 +275,15 @@ function summarize(tr: ToyTraces): ToySummary {
  * 4. decoupled: k0 * steps < DECOUPLED_K_STEPS (the NIWs cannot feel the curvature);
  * 5. decay: everything else (eta*lambda ends below 2 with no catapult rise of the coupling).
  */
-export function classifyToy(tr: ToyTraces, info: { stoppedEarly: boolean; k0: number; steps: number }): ToyOutcome {
+export function classifyToy(tr: ToyTraces, info: { stoppedEarly: boolean; k0: number; steps: number; momentum?: number }): ToyOutcome {
   const last = tr.k.length - 1;
   const kEnd = tr.k[last];
+  // Heavy-ball momentum moves the noise mode's edge to 2 (1 + beta); both thresholds scale with it.
+  const scale = 1 + (info.momentum ?? 0);
+  const kCatapult = K_CATAPULT * scale;
   if (info.stoppedEarly || !Number.isFinite(kEnd)) return "divergent";
-  if (kEnd >= K_DIVERGE) return "divergent";
-  if (kEnd >= K_CATAPULT) {
+  if (kEnd >= K_DIVERGE * scale) return "divergent";
+  if (kEnd >= kCatapult) {
     const w = Math.max(1, Math.round(TAIL_FRACTION * last));
     const kBefore = tr.k[Math.max(0, last - w)];
     if (kEnd > kBefore * (1 + TAIL_GROWTH)) return "divergent";
@@ -277,7 +291,7 @@ export function classifyToy(tr: ToyTraces, info: { stoppedEarly: boolean; k0: nu
   }
   const c1 = tr.coupling[Math.min(1, last)];
   // K_TOL: k0 = 2 requested exactly should not be decided by the last bit of sigma^2 * Q.
-  if (maxOf(tr.k) >= K_CATAPULT - K_TOL && maxOf(tr.coupling) > CATAPULT_RISE * c1) return "catapult";
+  if (maxOf(tr.k) >= kCatapult - K_TOL && maxOf(tr.coupling) > CATAPULT_RISE * c1) return "catapult";
   if (info.k0 * info.steps < DECOUPLED_K_STEPS) return "decoupled";
   return "decay";
 }

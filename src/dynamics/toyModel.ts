@@ -96,6 +96,28 @@ export function sgdStep(p: ToyParams, m: BatchMoments, a: number, lr: number): n
   return (d * d * m.sxx + 2 * d * s * m.sxe + s * s * m.see) / 2;
 }
 
+/** Heavy-ball velocity buffers (zero at the start). */
+export function zeroVelocity(width: number): ToyParams {
+  return { u: new Float64Array(width), v: new Float64Array(width), theta: new Float64Array(width) };
+}
+
+/**
+ * One heavy-ball step (m <- beta m + g, p <- p - lr m; the toolkit's traceMomentum) on u, v,
+ * theta, in place, velocities in `vel`. beta = 0 is exactly sgdStep. Returns the batch loss.
+ */
+export function heavyBallStep(p: ToyParams, vel: ToyParams, m: BatchMoments, a: number, lr: number, beta: number): number {
+  const g = toyLossGrad(p, m, a);
+  for (let i = 0; i < p.u.length; i++) {
+    vel.u[i] = beta * vel.u[i] + g.gu[i];
+    vel.v[i] = beta * vel.v[i] + g.gv[i];
+    vel.theta[i] = beta * vel.theta[i] + g.gtheta[i];
+    p.u[i] -= lr * vel.u[i];
+    p.v[i] -= lr * vel.v[i];
+    p.theta[i] -= lr * vel.theta[i];
+  }
+  return g.loss;
+}
+
 /** Noise-mode NTK eigenvalue sigma^2 (|v|^2 + |theta|^2) (pass m2 = mean eps^2 for a fixed batch). */
 export function noiseLambda(p: ToyParams, sigma2: number): number {
   return sigma2 * (dot(p.v, p.v) + dot(p.theta, p.theta));

@@ -14,7 +14,7 @@ import { deviceBatch, head } from "../data/dataset.ts";
 import { OBSERVED_THRESHOLDS, type ObservedFacts, classifyTrajectory, seriesFromMetrics } from "../dynamics/classify.ts";
 import { type CurvatureResult, curvatureModelFor, makeCurvatureMeter, measureCurvature } from "../dynamics/curvature.ts";
 import { predictedDecayTime, relaxationTime, withinRun } from "../dynamics/fit.ts";
-import { predictPhase } from "../dynamics/predict.ts";
+import { K_CATAPULT, predictPhase, stabilityEdge } from "../dynamics/predict.ts";
 import { HostRng } from "../engine/hostRng.ts";
 import { streamSeed } from "../engine/keys.ts";
 import type { ModelState, Params } from "../models/model.ts";
@@ -55,6 +55,11 @@ export type PhaseRecord = {
   k_niw: number | null;
   curvature_grad_equivalents: number | null;
   predicted_phase: string;
+  /** The optimizer and the k edge the prediction and the classifier used (2 for SGD; 2 (1 + beta) with momentum; Adam: none, the SGD rule is shown). */
+  optimizer: string;
+  momentum: number;
+  k_edge: number;
+  prediction_rule: string;
   /** What the run did (docs/method.md §2.6), measured independently of the prediction; may be "unresolved". */
   observed_phase: string;
   classifier_reason: string;
@@ -155,7 +160,9 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
   }
   const ini = init!;
   const k0 = ini.k ?? 0;
-  const predicted = predictPhase({ k: k0, steps, ceiling: a.ceiling });
+  const edgeOf = stabilityEdge(cfg);
+  const edge = edgeOf ?? K_CATAPULT;
+  const predicted = predictPhase({ k: k0, steps, ceiling: a.ceiling, edge });
   const cleanAcc = result.holdout?.acc ?? result.test.acc;
   // The observed phase reads the run's own series, not the prediction (docs/method.md §2.6).
   const obs = classifyTrajectory({
@@ -165,7 +172,7 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
     finalAcc: cleanAcc,
     ...seriesFromMetrics(result.metrics),
     k: { step: trace.t, value: trace.k },
-  });
+  }, { ...OBSERVED_THRESHOLDS, kCatapult: edge });
   const kLater = trace.k.slice(1).filter(Number.isFinite);
   const divergent = obs.phase === "divergent";
   // Decay times of a divergent run are not decay times; the others count only within the run (§2.5).
@@ -189,6 +196,10 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
     k_niw: ini.lambda_niw === null ? null : cfg.lr * ini.lambda_niw,
     curvature_grad_equivalents: ini.grad_equivalents,
     predicted_phase: predicted,
+    optimizer: cfg.optimizer,
+    momentum: cfg.momentum,
+    k_edge: edge,
+    prediction_rule: edgeOf === null ? "adam: k sets no edge; the plain-SGD rule (edge 2) is shown" : cfg.momentum > 0 ? `heavy-ball momentum ${cfg.momentum}: edge 2 (1 + beta) = ${edge}` : "plain SGD: edge 2",
     observed_phase: obs.phase,
     classifier_reason: obs.reason,
     near_chance: obs.nearChance,
@@ -197,7 +208,8 @@ export async function runPhaseJob(a: PhaseJobSpec, env: JobEnv): Promise<RunReco
     k_min: kLater.length ? Math.min(...kLater) : k0,
     niw_decay_time: obs.niwDecay.time,
     niw_decay_note: obs.niwDecay.note,
-    predicted_decay_time: k0 > 0 && k0 < 2 ? predictedDecayTime(k0) : null,
+    // |1 - k|^t is plain SGD's decay law; with momentum or Adam no closed form is claimed.
+    predicted_decay_time: k0 > 0 && k0 < 2 && edge === K_CATAPULT && cfg.optimizer === "sgd" ? predictedDecayTime(k0) : null,
     train_loss_decay_time: trainLoss.time,
     train_loss_decay_note: trainLoss.note,
     test_loss_decay_time: testLoss.time,

@@ -2,9 +2,10 @@
  * E1, the phase diagram (docs/method.md §4): a log grid of sigma (optionally of eta too), per model and
  * seed, each point a `phase` job (src/experiments/phaseRun.ts). Presets are data.
  */
-import { resolveConfig } from "../config.ts";
+import { type OptimizerName, resolveConfig } from "../config.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type CurvatureBudget, CURVATURE_BUDGETS, budgetBatchSize } from "../dynamics/budgets.ts";
+import { traceSteps } from "../dynamics/kTrace.ts";
 import { K_CEILING_RELU } from "../dynamics/predict.ts";
 import type { WeightInit } from "../engine/init.ts";
 import { NinrError } from "../errors.ts";
@@ -31,6 +32,9 @@ export type PhasesPreset = {
   traceCurvature: CurvatureBudget;
   testSubset: number;
   ceiling: number;
+  /** Optimizer of every run (default plain SGD; docs/method.md §2.3: momentum moves the edge, Adam has none). */
+  optimizer?: OptimizerName;
+  momentum?: number;
 };
 
 const common = {
@@ -73,13 +77,7 @@ export function logGrid(lo: number, hi: number, perDecade: number): number[] {
   return Array.from({ length: n + 1 }, (_, i) => Number((10 ** (lo + i / perDecade)).toPrecision(3)));
 }
 
-/** Trace times: dense early (catapults resolve in tens of steps), sparser later, always the end. */
-export function traceSteps(totalSteps: number): number[] {
-  const base = [0, 2, 5, 10, 20, 35, 60, 100, 160, 250, 400, 650, 1000, 1600, 2500, 4000, 6500, 10000];
-  const t = base.filter((s) => s < totalSteps);
-  t.push(totalSteps);
-  return t;
-}
+export { traceSteps };
 
 /** The phase jobs of a preset on a dataset (`fitSize`: its training images after the holdout). */
 export function phaseJobs(p: PhasesPreset, info: Pick<Dataset, "inputShape" | "classes">, opts: { fitSize: number; sigmas?: number[] }): Job<"phase">[] {
@@ -97,7 +95,12 @@ export function phaseJobs(p: PhasesPreset, info: Pick<Dataset, "inputShape" | "c
         for (const sigma of sigmas)
           for (const seed of p.seeds) {
             const spec: PhaseJobSpec = {
-              config: { model, init, nin: p.nin, sigma, lr, seed, epochs: p.epochs, batch: p.batch, trainSize: p.trainSize > 0 ? nTrain : 0 },
+              config: {
+                model, init, nin: p.nin, sigma, lr, seed, epochs: p.epochs, batch: p.batch, trainSize: p.trainSize > 0 ? nTrain : 0,
+                // Only when not plain SGD, so the hashes (identities) of plain-SGD points stay as they were.
+                ...(p.optimizer && p.optimizer !== "sgd" ? { optimizer: p.optimizer } : {}),
+                ...(p.momentum ? { momentum: p.momentum } : {}),
+              },
               traceSteps: traceSteps(steps),
               initCurvature: { batches: ic.batches, batchSize: budgetBatchSize(ic, net), iters: ic.iters },
               traceCurvature: { batchSize: budgetBatchSize(tc, net), iters: tc.iters },

@@ -5,7 +5,8 @@
 import { type RunConfig, resolveConfig } from "../config.ts";
 import { type PhaseSummary, measureStart, phaseSummary } from "../dynamics/phaseSummary.ts";
 import type { CurvatureResult } from "../dynamics/curvature.ts";
-import { type TrainHooks, type TrainResult, train } from "../train/loop.ts";
+import { makeKTracer } from "../dynamics/kTrace.ts";
+import { type KMetric, type Metric, type TrainHooks, type TrainResult, train } from "../train/loop.ts";
 import { checkDataLimits, prepareData } from "../train/prepare.ts";
 import { type JobEnv, type RunRecord, type RunSummary, configRecord, paramsRecord, summarize } from "./record.ts";
 
@@ -15,7 +16,22 @@ export type TrainJobSpec = {
   saveParams?: boolean;
   /** With NINs: measure k = eta * lambda_noise at the start and end, and name the phase (default true). */
   curvature?: boolean;
+  /** With curvature: also trace k(t) at log-spaced steps (src/dynamics/kTrace.ts; default true). */
+  kTrace?: boolean;
 };
+
+/** Insert k records after the metrics of the same or an earlier step (both lists in step order). */
+function mergeByStep(metrics: Metric[], ks: KMetric[]): Metric[] {
+  const out: Metric[] = [];
+  let j = 0;
+  for (const m of metrics) {
+    const step = m.kind === "step" ? m.step + 1 : m.step; // a step record's `step` is 0-based (updates made = step + 1)
+    while (j < ks.length && ks[j].step < step) out.push(ks[j++]);
+    out.push(m);
+  }
+  while (j < ks.length) out.push(ks[j++]);
+  return out;
+}
 
 export type TrainRun = { record: RunRecord; summary: RunSummary & Partial<PhaseSummary>; result: TrainResult };
 
@@ -37,14 +53,29 @@ export async function runTrainJob(spec: TrainJobSpec, env: JobEnv, hooks: TrainH
   const data = prepareData(ds, cfg);
   const withCurvature = (spec.curvature ?? true) && cfg.nin !== "none";
   let init: CurvatureResult | null = null;
+  // The dense k(t) trace (docs/method.md §2.6): the classifier reads k's fall below the edge from it.
+  const totalSteps = Math.floor(data.train.n / cfg.batch) * cfg.epochs;
+  const tracer = withCurvature && (spec.kTrace ?? true) ? makeKTracer(cfg, ds, data.train, totalSteps, env.clock) : null;
+  const traceAt = new Set(tracer?.steps.filter((t) => t > 0));
+  const kTrace: KMetric[] = [];
   const result = await train(cfg, ds, data, {
     ...hooks,
     clock: hooks.clock ?? env.clock,
     onStart: async (params, state) => {
-      if (withCurvature) init = await measureStart(cfg, ds, params, state, data.train, env.clock);
+      if (withCurvature) {
+        init = await measureStart(cfg, ds, params, state, data.train, env.clock);
+        if (tracer) kTrace.push({ kind: "k", step: 0, k: init.k ?? 0 }); // one k0 per run: the trace starts at it
+      }
       await hooks.onStart?.(params, state);
     },
+    onStep: async (step, params, state) => {
+      if (tracer && traceAt.has(step + 1)) kTrace.push({ kind: "k", step: step + 1, k: await tracer.measure(step + 1, params, state) });
+      await hooks.onStep?.(step, params, state);
+    },
   });
+  tracer?.dispose();
+  // k records join the metrics after the step record of the same step (metrics.jsonl stays in step order).
+  if (kTrace.length) result.metrics = mergeByStep(result.metrics, kTrace);
   let summary: RunSummary & Partial<PhaseSummary> = summarize(result, ds, cfg.epochs, env.runtime);
   if (init) {
     const end = { params: result.params, state: result.state, steps: result.steps, diverged: result.diverged, finalTrainLoss: result.finalTrainLoss, finalAcc: result.holdout?.acc ?? result.test.acc, metrics: result.metrics };

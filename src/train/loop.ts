@@ -42,14 +42,19 @@ export type EpochMetric = {
   coupling: number[];
   seconds: number;
 };
-export type Metric = StepMetric | EpochMetric;
+/** k(t) = eta * lambda_noise measured during training (the dense trace of `ninr train`; docs/method.md §2.6). */
+export type KMetric = { kind: "k"; step: number; k: number };
+export type Metric = StepMetric | EpochMetric | KMetric;
 
 export type TrainHooks = {
   /** Called once with the initial parameters and state, before the first step (e.g. curvature at init). */
   onStart?: (params: Params, state: ModelState) => Promise<void> | void;
   onMetric?: (m: Metric) => void;
   onProgress?: (done: number, total: number, loss: number) => void;
-  /** Extra per-step work (e.g. a curvature trace); called after each logged step. */
+  /**
+   * Extra per-step work (e.g. a curvature trace): called after every step of every epoch with
+   * the 0-based step index (step + 1 updates made) and the parameters after it (borrowed).
+   */
   onStep?: (step: number, params: Params, state: ModelState) => Promise<void> | void;
   /** Milliseconds for the `seconds` fields (default performance.now). */
   clock?: () => number;
@@ -157,7 +162,7 @@ export async function train(cfg: RunConfig, info: StepData, data: TrainData, hoo
       finalTrainLoss = loss;
       if (probe) emit({ kind: "step", step, epoch, loss, acc: correct / cfg.batch, niw_norm: probe.niw, coupling: probe.coupling });
       hooks.onProgress?.(step + 1, total, loss);
-      if (logged && hooks.onStep) await hooks.onStep(step, params, state);
+      if (hooks.onStep) await hooks.onStep(step, params, state);
       step++;
     }
     stepKeys.dispose();

@@ -12,7 +12,7 @@ import type { DataShape, ModelState, Params } from "../models/model.ts";
 import { type Network, buildNetwork } from "../models/network.ts";
 import { thetaName } from "../nin/sites.ts";
 import { crossEntropy, crossEntropySum, correctCount } from "./loss.ts";
-import { type OptState, applyUpdates, sgd } from "./optim.ts";
+import { type OptState, applyUpdates, optimizerFor } from "./optim.ts";
 
 export type TrainStep = (params: Params, state: ModelState, opt: OptState, x: np.Array, y: np.Array, key: np.Array) => [Params, ModelState, OptState, np.Array, np.Array];
 
@@ -63,7 +63,7 @@ export function makeTrainLoss(cfg: RunConfig, net: Network, data: StepData) {
 
 export function makeStepFns(cfg: RunConfig, data: StepData): StepFns {
   const net = buildNetwork(cfg, data);
-  const opt = sgd({ lr: cfg.lr, momentum: cfg.momentum, l2: cfg.l2, l2Mask: net.isWeight });
+  const opt = optimizerFor(cfg, net.isWeight);
   const lossFn = makeTrainLoss(cfg, net, data);
 
   const trainStep = jit((params: Params, state: ModelState, optState: OptState, x: np.Array, y: np.Array, key: np.Array) => {

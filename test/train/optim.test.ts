@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { numpy as np, tree } from "@jax-js/jax";
-import { type GradientTransformation, addDecayedWeights, applyUpdates, chain, scaleByLearningRate, sgd, traceMomentum } from "../../src/train/optim.ts";
+import { type GradientTransformation, adam, addDecayedWeights, applyUpdates, chain, optimizerFor, scaleByLearningRate, sgd, traceMomentum } from "../../src/train/optim.ts";
 
 /** A parameter tree (structurally the model's Params; defined here so the test survives its move). */
 type Params = Record<string, np.Array>;
@@ -200,5 +200,69 @@ describe("applyUpdates", () => {
     const out = applyUpdates(params(), leaves({ w: [0.1, 0.2], b: [-0.5] }));
     // [1 + 0.1, -2 + 0.2] = [1.1, -1.8];  0.5 - 0.5 = 0
     expectClose(await read(out), { w: [1.1, -1.8], b: [0] });
+  });
+});
+
+/** Adam by hand in float64 (Kingma & Ba, Algorithm 1), the oracle for scaleByAdam + lr. */
+function adamReference(w0: number[], gradsPerStep: number[][], lr: number, b1 = 0.9, b2 = 0.999, eps = 1e-8): number[] {
+  const w = [...w0];
+  const m = w.map(() => 0);
+  const v = w.map(() => 0);
+  gradsPerStep.forEach((g, i) => {
+    const t = i + 1;
+    for (let j = 0; j < w.length; j++) {
+      m[j] = b1 * m[j] + (1 - b1) * g[j];
+      v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
+      w[j] -= (lr * (m[j] / (1 - b1 ** t))) / (Math.sqrt(v[j] / (1 - b2 ** t)) + eps);
+    }
+  });
+  return w;
+}
+
+describe("adam", () => {
+  const steps = [[0.1, 0.2], [-0.3, 0.05], [0.02, -0.4], [0.5, 0.5]];
+
+  it("matches the float64 reference over four steps, eager and under jit", async () => {
+    const { jit } = await import("@jax-js/jax");
+    const want = adamReference(W, steps, 0.01);
+    for (const useJit of [false, true]) {
+      const opt = adam({ lr: 0.01 });
+      let p = leaves({ w: W });
+      let s = opt.init(p);
+      const step = (pp: Params, ss: typeof s, g: Params) => {
+        const [u, ns] = opt.update(g, ss, tree.ref(pp));
+        return [applyUpdates(pp, u), ns] as [Params, typeof s];
+      };
+      const run = useJit ? jit(step) : step;
+      for (const g of steps) [p, s] = run(p, s, leaves({ w: g }));
+      tree.dispose(s);
+      const got = (await read(p)).w;
+      got.forEach((x, i) => expect(Math.abs(x - want[i]), `jit=${useJit} w[${i}]: got ${x}, want ${want[i]}`).toBeLessThan(2e-6));
+    }
+  });
+
+  it("the first step moves every weight by lr, whatever the gradient's scale (bias correction)", async () => {
+    const opt = adam({ lr: 0.1 });
+    const p = leaves({ w: [0, 0, 0] });
+    const s = opt.init(p);
+    const [u, ns] = opt.update(leaves({ w: [1e-3, -5, 200] }), s, p);
+    tree.dispose(ns);
+    const got = (await read(u)).w;
+    // |g| / (|g| + eps): within 1e-5 of lr for every scale (eps 1e-8 against |g| = 1e-3), and the reference's value.
+    got.forEach((x, i) => expect(Math.abs(Math.abs(x) - 0.1)).toBeLessThan(2e-6));
+    expectClose({ w: got }, { w: adamReference([0, 0, 0], [[1e-3, -5, 200]], 0.1) });
+  });
+
+  it("optimizerFor picks the config's optimizer; adam with momentum is refused by the config", async () => {
+    const { resolveConfig } = await import("../../src/config.ts");
+    expect(() => resolveConfig({ optimizer: "adam", momentum: 0.9 })).toThrow(/momentum.*adam/);
+    expect(() => resolveConfig({ optimizer: "rmsprop" })).toThrow(/'optimizer' must be one of sgd\|adam/);
+    const cfg = resolveConfig({ optimizer: "adam", lr: 0.01 });
+    const opt = optimizerFor(cfg, () => true);
+    const p = leaves({ w: W });
+    const s = opt.init(p);
+    const [u, ns] = opt.update(leaves({ w: GW }), s, p);
+    tree.dispose(ns);
+    expectClose(await read(u), { w: adamReference([0, 0], [GW], 0.01) });
   });
 });

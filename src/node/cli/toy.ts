@@ -32,6 +32,7 @@ interface ToyFlags {
   width: number;
   batch: number;
   lr: number;
+  momentum: number;
   sampler: ToySampler;
   json?: boolean;
   out?: string;
@@ -49,6 +50,7 @@ export function registerToy(program: Command): void {
     .addOption(new Option("--width <n>", "hidden width n").argParser(num("--width", { min: 1, max: 1e6, integer: true })).default(TOY_DEFAULTS.width))
     .addOption(new Option("--batch <n>", "batch size").argParser(num("--batch", { min: 1, max: 1e7, integer: true })).default(TOY_DEFAULTS.batch))
     .addOption(new Option("--lr <eta>", "SGD learning rate (> 0)").argParser(num("--lr", { min: 0, minExclusive: true })).default(TOY_DEFAULTS.lr))
+    .addOption(new Option("--momentum <beta>", "heavy-ball momentum in [0, 1) (0 = plain SGD; the edge moves to k = 2 (1 + beta))").argParser(num("--momentum", { min: 0, max: 0.999 })).default(TOY_DEFAULTS.momentum))
     .addOption(
       new Option("--sampler <how>", "batch draw: moments (exact batch statistics, fast) | batch (explicit samples)")
         .argParser(oneOf("--sampler", ["moments", "batch"] as const))
@@ -76,6 +78,7 @@ async function runToy(opts: ToyFlags): Promise<void> {
     width: opts.width,
     batch: opts.batch,
     lr: opts.lr,
+    momentum: opts.momentum,
     sampler: opts.sampler,
   });
   const seconds = (performance.now() - t0) / 1000;
