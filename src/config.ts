@@ -13,15 +13,18 @@ import { datasetNames } from "./data/registry.ts";
 import { WEIGHT_INITS } from "./engine/init.ts";
 import type { NetworkSpec } from "./models/network.ts";
 import { modelNames } from "./models/registry.ts";
+import { RESNET_DEFAULT_WIDTH } from "./models/resnet.ts";
+import { NOISE_DEFAULTS, noiseNames } from "./nin/noiseRegistry.ts";
 import type { NoiseKind } from "./nin/noise.ts";
 import type { CninShape, ThetaInit } from "./nin/theta.ts";
 
 export type { CninShape, NoiseKind, ThetaInit };
 
+/** The optimizers a run can use (src/train/optim.ts optimizerFor). */
 export type OptimizerName = "sgd" | "adam";
 
 /** Every key of a run; the network's keys (model, widths, nin, sigma, ...) are documented on NetworkSpec. */
-export type RunConfig = NetworkSpec & {
+export type RunConfig = Required<NetworkSpec> & {
   /** Data set the run trains on (a name the data loaders know; default Fashion-MNIST). */
   dataset: string;
   /** Evaluate with the noise on (default off: eps = 0 at test time). */
@@ -38,6 +41,7 @@ export type RunConfig = NetworkSpec & {
   lr: number;
   /** SGD momentum; 0 = plain SGD (default: a schedule or momentum moves the thresholds of k). */
   momentum: number;
+  /** sgd (default; `momentum` applies) or adam (b1 0.9, b2 0.999, eps 1e-8; k's thresholds do not apply, docs/method.md §2.3). */
   optimizer: OptimizerName;
   batch: number;
   epochs: number;
@@ -50,6 +54,13 @@ export type RunConfig = NetworkSpec & {
   stepLogEvery: number;
   /** Training loss above this counts as divergence (docs/method.md §2: 1e6). */
   divergeLoss: number;
+  /**
+   * Where jax-js computes (Node: src/node/device.ts): its Wasm backend, its WebGPU backend
+   * (Dawn), or auto (WebGPU on a real GPU adapter, else Wasm). Sweep jobs leave it out of their
+   * configs (so their hashes do not depend on it) and run on the sweep's device; every summary
+   * records the device a run actually used.
+   */
+  device: "wasm" | "webgpu" | "auto";
 };
 
 /** How one key is typed and checked. */
@@ -69,11 +80,16 @@ export const RUN_SCHEMA: { [K in keyof RunConfig]: Field & { default: RunConfig[
   dataset: { type: "enum", values: datasetNames, default: "fashion-mnist", help: "data set (data registry)" },
   model: { type: "enum", values: modelNames, default: "mlp", help: "architecture (model registry)" },
   widths: { type: "ints", minLength: 2, maxLength: 64, maxEach: 65536, default: [784, 512, 512, 10], help: "MLP widths, input features first, classes last" },
+  width: { type: "number", min: 1, max: 1024, integer: true, default: RESNET_DEFAULT_WIDTH, help: "ResNet base width (64 = standard ResNet-18, 11.2M parameters; 8-16 for CPU)" },
   init: { type: "enum", values: () => WEIGHT_INITS, default: "pytorch", help: "weight and bias initialisation (default NIWs follow it)" },
   nin: { type: "placement", default: "none", help: "noise injection nodes: none | input | all | comma list of site names (nin0,nin2)" },
   ninLogit: { type: "bool", default: true, help: "full-NINR: also a NIN before the logit layer" },
   sigma: { type: "number", min: 0, max: 1e6, default: 1, help: "noise standard deviation" },
-  noise: { type: "enum", values: list("gaussian", "uniform"), default: "gaussian", help: "noise distribution (uniform: same variance)" },
+  noise: { type: "enum", values: noiseNames, default: "gaussian", help: "NIN noise: white scalar (gaussian, uniform: same variance) or a field per sample at conv sites (correlated, pileup; docs/method.md §6.1)" },
+  noiseLength: { type: "number", min: 0, max: 64, default: NOISE_DEFAULTS.noiseLength, help: "correlated noise: correlation length in cells (0 = white field)" },
+  pileupRate: { type: "number", min: 0, minOpen: true, max: 1000, default: NOISE_DEFAULTS.pileupRate, help: "pileup noise: mean number of blobs per sample (Poisson)" },
+  pileupSize: { type: "number", min: 0, minOpen: true, max: 64, default: NOISE_DEFAULTS.pileupSize, help: "pileup noise: blob width (Gaussian std) in cells" },
+  pileupZeroMean: { type: "bool", default: NOISE_DEFAULTS.pileupZeroMean, help: "pileup noise: subtract the analytic mean (off: one-sided deposits)" },
   thetaInit: { type: "enum", values: list("default", "normal", "uniform"), default: "default", help: "NIW init (default: fcNINR like the layer's weights with fan_in+1, cNINR N(0,1))" },
   thetaScale: { type: "number", min: 0, minOpen: true, max: 1e6, default: 1, help: "NIW init scale for normal/uniform" },
   cninShape: { type: "enum", values: list("chw", "hw"), default: "chw", help: "cNINR theta per channel and pixel, or shared over channels" },
@@ -98,6 +114,7 @@ export const RUN_SCHEMA: { [K in keyof RunConfig]: Field & { default: RunConfig[
     help: "first-epoch step metrics every n steps (each with the NIW probe ||theta||, ||J theta||: 28-35% of an in-NINR MLP step, 43-54% with NINs on every layer, 60% of a CNN step; bench/probe.ts)",
   },
   divergeLoss: { type: "number", min: 0, minOpen: true, max: 1e300, default: 1e6, help: "training loss above this counts as divergence" },
+  device: { type: "enum", values: list("wasm", "webgpu", "auto"), default: "wasm", help: "where jax-js computes (env NINR_DEVICE sets the default; auto: WebGPU on a real GPU, else wasm)" },
 };
 
 export const CONFIG_KEYS = Object.keys(RUN_SCHEMA) as (keyof RunConfig)[];

@@ -18,6 +18,7 @@ export { type NoiseModel, sampleEps, whiteNoise } from "./nin/noise.ts";
 export { type Dataset, type Split, deviceBatch, hostBatch } from "./data/dataset.ts";
 export { fashionDataset, splitFromIdx, CLASS_NAMES } from "./data/fashion.ts";
 export { syntheticDataset } from "./data/synthetic.ts";
+export { caloDataset, caloConfig, generateCalo, showerShapes, detectorNoise, type CaloConfig } from "./data/calo/index.ts";
 export { registerDataset, datasetNames } from "./data/registry.ts";
 export { parseIdx, encodeIdx } from "./data/idx.ts";
 export { holdout, subset } from "./data/split.ts";

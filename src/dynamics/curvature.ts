@@ -26,7 +26,11 @@
  * lambda_niw alone 16-17 (11 steps of the NIW-block product; 34 when it masked the
  * full-parameter product); all three together about 126 (130-175 before the NIW-block product
  * and the single-pass reorthogonalisation in lanczos.ts). Reuse a meter (makeCurvatureMeter)
- * for repeated k(t) checks.
+ * for repeated k(t) checks: from its second measure() call lambda_noise runs as compiled
+ * Lanczos chunks (chunkedTop.ts: no eager set-up, one host read per chunk), and every estimate
+ * starts warm from the previous call's eigenvector (warmStart.ts): lambda_noise about 44 -> 34
+ * (chunks) -> 32 gradient-equivalents (warm: 7-9 steps instead of 11-14) in a busy-machine run
+ * of bench/curvatureRepeat.ts (bench/README.md).
  *
  * The FD Hessian option is a cross-check for small or smooth models only: on the 670k-parameter
  * ReLU MLP the central difference crosses ReLU kinks at any usable step, and Lanczos locks on
@@ -52,7 +56,10 @@ import { type BatchCurvature, type CurvatureOptions, type CurvatureResult, resol
 import { HostRng } from "../engine/hostRng.ts";
 import { splitN } from "../engine/keys.ts";
 import { type EigenResult, lanczosTop, powerTop } from "../engine/lanczos.ts";
-import { treeMask } from "../engine/treeMath.ts";
+import { treeMask, treeRavel, treeUnravel } from "../engine/treeMath.ts";
+import { makeChunkedTop } from "./chunkedTop.ts";
+import { tracedNoiseGn } from "./noiseGnTraced.ts";
+import { type WarmStarts, warmStart } from "./warmStart.ts";
 import type { ModelState, Params } from "../models/model.ts";
 import { buildNetwork } from "../models/network.ts";
 import { isNiw } from "../nin/sites.ts";
@@ -91,6 +98,8 @@ function meanOrNull(xs: (number | null)[]): number | null {
   return xs.length === 0 || xs.some((x) => x === null) ? null : mean(xs as number[]);
 }
 
+type Which = "noise" | "hessian" | "niw";
+
 export type CurvatureMeter = {
   /** The three numbers on one noisy batch. Borrows params and batch; consumes key. */
   batch(params: Params, batch: NoisyBatch, key: np.Array): Promise<BatchCurvature>;
@@ -106,15 +115,53 @@ export type CurvatureMeter = {
 
 /**
  * A reusable meter for one model (the jitted gradient and FD products compile once per batch
- * shape, so k(t) tracking during training pays compilation once).
+ * shape, so k(t) tracking during training pays compilation once). A meter keeps state between
+ * measure() calls: the last eigenvectors (warm starts, unless opts.warmStart is false) and step
+ * counts (the length of the first compiled chunk). The same sequence of calls gives the same numbers.
  */
 export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions = {}): CurvatureMeter {
   const o = resolve(opts);
   const clock = opts.clock ?? (() => performance.now());
   const loss = noisyLoss(model);
   const fns: HvpFns<NoisyBatch> = makeHvpFns(loss, { fdStep: o.fdStep });
-  const top = (op: { apply(v: Params): Params }, like: Params, key: np.Array, mask?: (n: string) => boolean): Promise<EigenResult> =>
-    (o.method === "lanczos" ? lanczosTop : powerTop)(op, like, key, { iters: o.iters, tol: o.tol, mask });
+  const chunkedNoise = model.net.sites.length ? makeChunkedTop(tracedNoiseGn(model, o.at)) : null;
+  // Warm starts: the eigenvectors of the previous measure() call's last batch (see warmStart.ts).
+  const warm: WarmStarts = new Map();
+  let pending: WarmStarts = new Map();
+  let measured = 0;
+  /** The step count of each number's last estimate: sizes the first compiled chunk. */
+  const lastSteps = new Map<string, number>();
+  const top = async (which: Which, op: { apply(v: Params): Params }, like: Params, key: np.Array, mask?: (n: string) => boolean): Promise<EigenResult> => {
+    const prev = o.warmStart ? warm.get(which) : undefined;
+    if (prev) key = key.ref; // warmStart consumes one reference, lanczosTop the other
+    const start = prev ? warmStart(prev, like, key, mask) : undefined;
+    const r = await (o.method === "lanczos" ? lanczosTop : powerTop)(op, like, key, { iters: o.iters, tol: o.tol, mask, start, returnVector: o.warmStart });
+    keep(which, r);
+    return r;
+  };
+  const keep = (which: Which, r: EigenResult) => {
+    lastSteps.set(which, r.matvecs);
+    if (r.vector) {
+      if (pending.has(which)) tree.dispose(pending.get(which)!);
+      pending.set(which, r.vector);
+      delete r.vector;
+    }
+  };
+  /**
+   * lambda_noise from compiled chunks (chunkedTop.ts): from a meter's second measure() call on,
+   * so that a meter used once (measureCurvature) compiles nothing it does not need; float32
+   * Lanczos only (jax-js 0.1.25 and float64 second-order jit, see hvp.ts).
+   */
+  const noiseChunked = (params: Params) => chunkedNoise !== null && measured > 0 && o.method === "lanczos" && Object.values(params).every((a) => a.dtype === np.float32);
+  async function noiseTopChunked(params: Params, b: NoisyBatch, key: np.Array): Promise<EigenResult> {
+    const q = treeRavel(warmStart(o.warmStart ? warm.get("noise") : undefined, params, key));
+    const q0 = q.ref.div(np.sqrt(np.square(q).sum()));
+    const last = lastSteps.get("noise");
+    const r = await chunkedNoise!.top(params, b, q0, { iters: o.iters, tol: o.tol, first: last ? last + 1 : o.iters, returnVector: o.warmStart });
+    const out: EigenResult = { value: r.value, matvecs: r.matvecs, converged: r.converged, residual: r.residual, ritz: r.ritz, vector: r.raveled ? treeUnravel(r.raveled, params) : undefined };
+    keep("noise", out);
+    return out;
+  }
 
   async function batch(params: Params, b: NoisyBatch, key: np.Array): Promise<BatchCurvature> {
     const t0 = clock();
@@ -138,11 +185,14 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
     if (o.which.noise) {
       if (model.net.sites.length === 0) out.lambda_noise = 0;
       else {
-        const op = noiseGnOperator(model, params, b, { at: o.at });
-        try {
-          out.lambda_noise = record("noise", await top(op, params, kNoise.ref));
-        } finally {
-          op.dispose();
+        if (noiseChunked(params)) out.lambda_noise = record("noise", await noiseTopChunked(params, b, kNoise.ref));
+        else {
+          const op = noiseGnOperator(model, params, b, { at: o.at });
+          try {
+            out.lambda_noise = record("noise", await top("noise", op, params, kNoise.ref));
+          } finally {
+            op.dispose();
+          }
         }
       }
     }
@@ -151,9 +201,9 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
     if (o.which.hessian || (niw && o.hvp !== "exact")) {
       const op = hessianOperator(loss, params, b, { method: o.hvp, fns });
       try {
-        if (o.which.hessian) out.lambda_max = record("hessian", await top(op, params, kHess.ref));
+        if (o.which.hessian) out.lambda_max = record("hessian", await top("hessian", op, params, kHess.ref));
         // Other product methods: the full product masked, P H P with P the projection onto theta.
-        if (niw && o.hvp !== "exact") out.lambda_niw = record("niw", await top({ apply: (v: Params) => treeMask(op.apply(treeMask(v, isNiw)), isNiw) }, params, kNiw.ref, isNiw));
+        if (niw && o.hvp !== "exact") out.lambda_niw = record("niw", await top("niw", { apply: (v: Params) => treeMask(op.apply(treeMask(v, isNiw)), isNiw) }, params, kNiw.ref, isNiw));
       } finally {
         op.dispose();
       }
@@ -162,7 +212,7 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
       // The NIW block H_theta from products on the theta sub-tree alone (fns.hvp with a sub-tree
       // v: no weight gradients, Lanczos vectors of |theta| floats): about 1.5 gradients a product
       // instead of 2.5, and a tiny reorthogonalisation (bench/README.md, W3).
-      out.lambda_niw = record("niw", await top(niwBlockOperator(fns, params, b), niwTree(params), kNiw.ref));
+      out.lambda_niw = record("niw", await top("niw", niwBlockOperator(fns, params, b), niwTree(params), kNiw.ref));
     }
     kHess.dispose();
     kNiw.dispose();
@@ -204,6 +254,12 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
         tree.dispose(nb);
       }
     }
+    // This call's last eigenvectors are the next call's warm starts.
+    for (const v of warm.values()) tree.dispose(v);
+    warm.clear();
+    for (const [k, v] of pending) warm.set(k, v);
+    pending = new Map();
+    measured++;
     const seconds = (clock() - t0 - gradTime) / 1000;
     const lambda_noise = meanOrNull(per.map((p) => p.lambda_noise));
     return {
@@ -220,7 +276,14 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
     };
   }
 
-  return { batch, measure, gradMs, dispose: () => fns.dispose() };
+  const dispose = () => {
+    fns.dispose();
+    chunkedNoise?.dispose();
+    for (const v of [...warm.values(), ...pending.values()]) tree.dispose(v);
+    warm.clear();
+    pending.clear();
+  };
+  return { batch, measure, gradMs, dispose };
 }
 
 /** The NIW parameters of `params` (borrowed: the arrays themselves, not references). */

@@ -32,6 +32,12 @@ export type CurvatureOptions = {
   which?: { noise?: boolean; hessian?: boolean; niw?: boolean };
   /** Time one jitted gradient at the same batch, for the cost in gradient-equivalents (default true). */
   timeGradient?: boolean;
+  /**
+   * A meter's repeated measure() calls (k(t) traces) start each Lanczos from the previous call's
+   * eigenvector plus a random part (src/dynamics/warmStart.ts; default true). The first call, and
+   * every one-off measureCurvature, start from random vectors as before.
+   */
+  warmStart?: boolean;
   /** Milliseconds, for the timing fields (default performance.now). */
   clock?: () => number;
 };
@@ -57,6 +63,7 @@ export function resolveCurvatureOptions(opts: CurvatureOptions): Resolved {
     fdStep: opts.fdStep ?? 1e-5,
     which: { noise: opts.which?.noise ?? true, hessian: opts.which?.hessian ?? true, niw: opts.which?.niw ?? true },
     timeGradient: opts.timeGradient ?? true,
+    warmStart: opts.warmStart ?? true,
   };
   const posInt = (v: number, k: string) => {
     if (!Number.isInteger(v) || v < 1) throw new NinrError(`curvature: ${k} must be a positive integer, got ${v}`);

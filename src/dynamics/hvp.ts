@@ -308,14 +308,14 @@ export function noiseResponse(model: CurvatureModel, params: Params, b: NoisyBat
 }
 
 /** H_out u per sample, divided by B (the batch mean). probs [B,C] borrowed; u [S,B,C] consumed. */
-function applyOutHessian(kind: OutputLoss, probs: np.Array | null, u: np.Array, B: number): np.Array {
+export function applyOutHessian(kind: OutputLoss, probs: np.Array | null, u: np.Array, B: number): np.Array {
   if (kind === "mse" || probs === null) return u.mul(1 / B);
   const pu = probs.ref.mul(u);
   return pu.ref.sub(probs.ref.mul(pu.sum(-1, { keepdims: true }))).mul(1 / B);
 }
 
 /** Softmax of the logits at the evaluation point (null for MSE). Borrows all. */
-function outputProbs(model: CurvatureModel, params: Params, b: NoisyBatch, at: NoiseModeAt): np.Array | null {
+export function outputProbs(model: CurvatureModel, params: Params, b: NoisyBatch, at: NoiseModeAt): np.Array | null {
   if (model.loss !== "softmax-ce") return null;
   const eps = at === "sampled" ? epsMap(model, b.eps.map((e) => e.ref)) : undefined;
   return nn.softmax(logitsOf(model, tree.ref(params), tree.ref(b.state), b.x.ref, eps));

@@ -17,7 +17,9 @@
  *               transpose, a sum of 9 padded views, took 85 of 530 ms of a CNN step); narrow
  *               layers (Cin = 1) as im2col with one matmul per sample, so the kernel's gradient
  *               is per-sample tiled reductions instead of one reduction of B*H*W products into
- *               only 288 outputs, which jax-js runs untiled at 0.3 GFLOP/s (189 ms a step).
+ *               only 288 outputs, which jax-js runs untiled at 0.3 GFLOP/s (189 ms a step), and
+ *               the patch length padded with zeros to a multiple of 4 (9 -> 12), without which
+ *               even the per-sample reductions stay untiled (61 ms a step at 1 GFLOP/s).
  *               Train step 232 -> about 410 samples/s on one core (bench/README.md). Not for
  *               anything else: its forward alone is 2.7x slower than "im2col", the probe's JVP
  *               3.4x, the curvature's linearised noise product 12x (scratch A/Bs, batch 64-500).
@@ -32,6 +34,8 @@ export type ConvForm = "im2col" | "backward";
 
 /** In the "backward" form, layers with at least this many input channels sum one matmul per tap. */
 const TAPS_FROM_CIN = 8;
+/** f32x4: jax-js's Wasm reductions are tiled in groups of this many outputs. */
+const SIMD_LANES = 4;
 
 /**
  * 2-D convolution, stride 1, "same" zero padding (odd kernel sizes).
@@ -68,8 +72,19 @@ export function conv2dSame(x: np.Array, k: np.Array, form: ConvForm = "im2col"):
   // Patches [B, H, W, K] with (i, j, c) ordering matching k.reshape([K, Cout]).
   const patches = np.concatenate(cols, 3);
   if (form === "backward") {
-    const kb = np.broadcastTo(k.reshape([1, K, Cout]), [B, K, Cout]);
-    return np.matmul(patches.reshape([B, H * W, K]), kb).reshape([B, H, W, Cout]);
+    // The kernel's gradient is [B, K, Cout] of per-sample reductions; jax-js tiles a reduction
+    // only when its output rows come in SIMD groups of 4, so K = 9 (3x3, Cin = 1) ran untiled at
+    // 0.2-0.3 GFLOP/s. Zero columns / rows up to a multiple of 4 (adding exact zeros) make it
+    // tiled: that kernel 188 -> 36 ms and 512 -> 42 ms in two traced CNN steps (bench/README.md).
+    const Kp = Math.ceil(K / SIMD_LANES) * SIMD_LANES;
+    let pk = patches.reshape([B, H * W, K]);
+    let kk = k.reshape([K, Cout]);
+    if (Kp > K) {
+      pk = np.pad(pk, [[0, 0], [0, 0], [0, Kp - K]]);
+      kk = np.pad(kk, [[0, Kp - K], [0, 0]]);
+    }
+    const kb = np.broadcastTo(kk.reshape([1, Kp, Cout]), [B, Kp, Cout]);
+    return np.matmul(pk, kb).reshape([B, H, W, Cout]);
   }
   return np.dot(patches.reshape([B * H * W, K]), k.reshape([K, Cout])).reshape([B, H, W, Cout]);
 }

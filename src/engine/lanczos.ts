@@ -211,13 +211,15 @@ export async function powerTop(op: SymmetricOperator, like: Tree, key: np.Array,
   return { value, matvecs, converged, residual: change, ritz: history };
 }
 
-function argmax(xs: number[]): number {
+/** Index of the largest entry. */
+export function argmax(xs: number[]): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
   return best;
 }
 
-function tridiagonal(alpha: number[], beta: number[]): number[][] {
+/** The dense symmetric tridiagonal matrix with diagonal alpha and off-diagonal beta. */
+export function tridiagonal(alpha: number[], beta: number[]): number[][] {
   const n = alpha.length;
   const t = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < n; i++) {

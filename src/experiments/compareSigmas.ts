@@ -126,12 +126,15 @@ export function parseSigmaCache(text: string | null, p: SigmaSearchSetting & { n
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return { sigmas: [], warning: `${file} is not valid JSON (${text.trim() === "" ? "empty" : (e as Error).message}); recomputing the sigmas` };
+    return { sigmas: [], warning: `${file} is not valid JSON (${text.trim() === "" ? "empty" : (e as Error).message.replace(/[\x00-\x1f\x7f]+/g, " ").slice(0, 200)}); recomputing the sigmas` };
   }
   if (!isObj(raw) || !Array.isArray(raw.sigmas)) return { sigmas: [], warning: `${file} is not a sigma cache (no 'sigmas' list); recomputing the sigmas` };
   const want = sigmaCache(p, []);
-  const same = raw.preset === want.preset && raw.lr === want.lr && raw.batch === want.batch && JSON.stringify(raw.sigmaSearch) === JSON.stringify(want.sigmaSearch);
-  if (!same) return { sigmas: [], warning: `${file} was made for another search (preset ${String(raw.preset)}, lr ${String(raw.lr)}, batch ${String(raw.batch)}, its budget); recomputing the sigmas for preset ${p.name}` };
+  // The budget is a flat object of numbers: compared key by key (a JSON.stringify of an untrusted, deeply nested value overflows the stack).
+  const flatEqual = (a: unknown, b: Record<string, unknown>) => isObj(a) && Object.keys(a).length === Object.keys(b).length && Object.keys(b).every((k) => a[k] === b[k]);
+  const same = raw.preset === want.preset && raw.lr === want.lr && raw.batch === want.batch && flatEqual(raw.sigmaSearch, want.sigmaSearch);
+  const shown = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v).slice(0, 40) : "?");
+  if (!same) return { sigmas: [], warning: `${file} was made for another search (preset ${shown(raw.preset)}, lr ${shown(raw.lr)}, batch ${shown(raw.batch)}, its budget); recomputing the sigmas for preset ${p.name}` };
   const sigmas: ChosenSigma[] = [];
   let bad = 0;
   const seen = new Set<string>();

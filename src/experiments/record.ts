@@ -3,6 +3,7 @@
  * Jobs return records; stores write them (src/node/runFolder.ts for local folders), so the
  * experiments never touch a file system and results can travel anywhere.
  */
+import { defaultDevice } from "@jax-js/jax";
 import type { RunConfig } from "../config.ts";
 import type { Dataset } from "../data/dataset.ts";
 import type { HostTensor } from "../io/safetensors.ts";
@@ -43,6 +44,8 @@ export type RunSummary = {
   seconds: number;
   seconds_per_epoch: number;
   data_source: string;
+  /** The jax-js device the run computed on (wasm, webgpu; `auto` resolved): jax-js's default device. */
+  device: string;
   runtime: Runtime;
 };
 
@@ -61,6 +64,7 @@ export function summarize(r: TrainResult, ds: Pick<Dataset, "source">, epochs: n
     seconds: r.seconds,
     seconds_per_epoch: r.seconds / epochs,
     data_source: ds.source,
+    device: defaultDevice(),
     runtime,
   };
 }

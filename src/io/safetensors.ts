@@ -41,20 +41,34 @@ export function encodeSafetensors(tensors: Record<string, HostTensor>, metadata:
   return out;
 }
 
-/** Headers larger than this are refused (ours are a few KB; a corrupt length could ask for GBs). */
-const MAX_HEADER = 100 * 2 ** 20;
+/**
+ * Headers larger than this are refused before they are parsed (ours are a few KB: 16 MiB is
+ * ~200k tensor entries; a corrupt length could ask for GBs, and JSON.parse of a huge header
+ * takes many times its size in memory).
+ */
+const MAX_HEADER = 16 * 2 ** 20;
+
+/** A short description of an untrusted header value for a message (never a deep JSON.stringify). */
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return v.length <= 8 && v.every((x) => typeof x !== "object" || x === null) ? JSON.stringify(v) : `a list of ${v.length} entries`;
+  if (v && typeof v === "object") return "an object";
+  const s = typeof v === "string" ? JSON.stringify(v) : String(v);
+  return s.length > 60 ? s.slice(0, 60) + "..." : s;
+}
 
 /**
  * Read a safetensors file. Files read back are untrusted: the header must be a JSON object whose
  * entries are F32 tensors with an integer shape and data offsets [start, end] inside the data
  * section, of exactly 4 * prod(shape) bytes, not overlapping; anything else is a NinrError naming
- * the file and the entry (never garbage weights).
+ * the file and the entry (never garbage weights). Every span is checked before any is copied, so
+ * the tensors never take more memory than the file.
  */
 export function decodeSafetensors(bytes: Uint8Array, name = "safetensors file"): { tensors: Record<string, HostTensor>; metadata: Record<string, string> } {
   const bad = (what: string) => new NinrError(`${name}: ${what}; the file is corrupt (re-run training to rewrite it)`);
   if (bytes.length < 8) throw new NinrError(`${name} is truncated (${bytes.length} bytes); re-run training to rewrite it`);
   const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  if (hlen > MAX_HEADER || 8 + hlen > bytes.length) throw bad(`header length ${hlen} exceeds the file size (${bytes.length} bytes)`);
+  if (hlen > MAX_HEADER) throw bad(`header length ${hlen} is over the ${MAX_HEADER}-byte limit`);
+  if (8 + hlen > bytes.length) throw bad(`header length ${hlen} exceeds the file size (${bytes.length} bytes)`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
@@ -64,32 +78,39 @@ export function decodeSafetensors(bytes: Uint8Array, name = "safetensors file"):
   if (!header || typeof header !== "object" || Array.isArray(header)) throw bad("header is not a JSON object");
   const base = 8 + hlen;
   const dataLength = bytes.length - base;
-  const tensors: Record<string, HostTensor> = {};
   let metadata: Record<string, string> = {};
-  const spans: { key: string; s: number; e: number }[] = [];
+  const spans: { key: string; shape: number[]; n: number; s: number; e: number }[] = [];
   for (const [key, v] of Object.entries(header as Record<string, unknown>)) {
+    const k = `'${key.length > 60 ? key.slice(0, 60) + "..." : key}'`;
     if (key === "__metadata__") {
       if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string")) throw bad("__metadata__ is not an object of strings");
       metadata = v as Record<string, string>;
       continue;
     }
+    // JSON.parse keeps "__proto__" as a key; as a tensor name it would set a prototype instead.
+    if (key === "__proto__") throw bad(`tensor name ${k} is not allowed`);
     const t = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
-    if (!t || typeof t !== "object") throw bad(`entry '${key}' is not an object`);
-    if (t.dtype !== "F32") throw new NinrError(`${name}: tensor ${key} has dtype ${String(t.dtype)}; only F32 is supported`);
+    if (!t || typeof t !== "object" || Array.isArray(t)) throw bad(`entry ${k} is not an object`);
+    if (t.dtype !== "F32") throw new NinrError(`${name}: tensor ${k} has dtype ${describe(t.dtype)}; only F32 is supported`);
     const shape = t.shape;
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(`tensor '${key}' has shape ${JSON.stringify(shape)?.slice(0, 60)}, not a list of integers >= 0`);
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw bad(`tensor ${k} has shape ${describe(shape)}, not a list of integers >= 0`);
     const off = t.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || off.some((o) => !Number.isSafeInteger(o) || o < 0)) throw bad(`tensor '${key}' has data_offsets ${JSON.stringify(off)?.slice(0, 60)}, not [start, end] of integers >= 0`);
+    if (!Array.isArray(off) || off.length !== 2 || off.some((o) => !Number.isSafeInteger(o) || o < 0)) throw bad(`tensor ${k} has data_offsets ${describe(off)}, not [start, end] of integers >= 0`);
     const [s0, e0] = off as [number, number];
     const n = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (e0 < s0) throw bad(`tensor '${key}' ends (${e0}) before it starts (${s0})`);
-    if (e0 - s0 !== 4 * n) throw bad(`tensor '${key}' has ${e0 - s0} bytes for shape [${shape}] (${4 * n} expected)`);
-    if (e0 > dataLength) throw bad(`tensor '${key}' runs past the end of the file (the file is truncated)`);
-    spans.push({ key, s: s0, e: e0 });
-    const copy = bytes.slice(base + s0, base + e0);
-    tensors[key] = { shape: shape as number[], data: new Float32Array(copy.buffer, copy.byteOffset, n) };
+    if (e0 < s0) throw bad(`tensor ${k} ends (${e0}) before it starts (${s0})`);
+    if (e0 - s0 !== 4 * n) throw bad(`tensor ${k} has ${e0 - s0} bytes for shape ${describe(shape)} (${4 * n} expected)`);
+    if (e0 > dataLength) throw bad(`tensor ${k} runs past the end of the file (the file is truncated)`);
+    spans.push({ key, shape: shape as number[], n, s: s0, e: e0 });
   }
-  spans.sort((a, b) => a.s - b.s);
-  for (let i = 1; i < spans.length; i++) if (spans[i].s < spans[i - 1].e) throw bad(`tensors '${spans[i - 1].key}' and '${spans[i].key}' overlap`);
+  const sorted = [...spans].sort((a, b) => a.s - b.s);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i].s < sorted[i - 1].e) throw bad(`tensors '${sorted[i - 1].key.slice(0, 60)}' and '${sorted[i].key.slice(0, 60)}' overlap`);
+  const tensors: Record<string, HostTensor> = {};
+  for (const { key, shape, n, s, e } of spans) {
+    // Copied into a fresh, aligned buffer: a Buffer's slice is a view at any byte offset.
+    const data = new Float32Array(n);
+    new Uint8Array(data.buffer).set(bytes.subarray(base + s, base + e));
+    tensors[key] = { shape, data };
+  }
   return { tensors, metadata };
 }

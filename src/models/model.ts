@@ -52,8 +52,8 @@ export interface Model {
   isWeight(name: string): boolean;
 }
 
-/** Options a registry entry builds a model from. `widths` is the MLP's; other entries ignore it. */
-export type ModelOptions = DataShape & { widths: number[]; init: WeightInit };
+/** Options a registry entry builds a model from. `widths` is the MLP's, `width` (base width) the ResNet's; other entries ignore them. */
+export type ModelOptions = DataShape & { widths: number[]; init: WeightInit; width?: number };
 
 export type ModelEntry = {
   name: string;

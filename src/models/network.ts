@@ -12,7 +12,8 @@ import type { numpy as np } from "@jax-js/jax";
 import type { ConvForm } from "../engine/conv.ts";
 import { splitN } from "../engine/keys.ts";
 import { inject } from "../nin/inject.ts";
-import { type NoiseKind, type NoiseModel, whiteNoise } from "../nin/noise.ts";
+import type { NoiseModel } from "../nin/noise.ts";
+import { buildNoise } from "../nin/noiseRegistry.ts";
 import { type NinSite, isNiw, parsePlacement, placeNins, thetaName } from "../nin/sites.ts";
 import { type CninShape, type ThetaInit, initTheta, thetaShape } from "../nin/theta.ts";
 import type { WeightInit } from "../engine/init.ts";
@@ -25,6 +26,8 @@ export type NetworkSpec = {
   model: string;
   /** MLP layer widths, input features first, classes last. Ignored by other models. */
   widths: number[];
+  /** ResNet base width (64 = the standard ResNet-18). Ignored by other models. */
+  width?: number;
   /** Weight and bias initialisation scheme (src/models/init.ts); default NIWs follow it. */
   init: WeightInit;
   /** Where NINs go: none, input (in-NINR), all (full-NINR, before every weight layer), or a comma list of site names. */
@@ -33,7 +36,13 @@ export type NetworkSpec = {
   ninLogit: boolean;
   /** Noise scale: eps has standard deviation sigma. 0 makes NINR compute the plain model. */
   sigma: number;
-  noise: NoiseKind;
+  /** Noise kind, a name in the noise registry (src/nin/noiseRegistry.ts): gaussian, uniform, correlated, pileup, ... */
+  noise: string;
+  /** Structured noise (docs/method.md §6.1): correlated's length in cells, pileup's rate, blob size and mean subtraction. Default NOISE_DEFAULTS. */
+  noiseLength?: number;
+  pileupRate?: number;
+  pileupSize?: number;
+  pileupZeroMean?: boolean;
   thetaInit: ThetaInit;
   /** Scale for thetaInit "normal" / "uniform". */
   thetaScale: number;
@@ -67,10 +76,10 @@ export type Network = {
 };
 
 export function buildNetwork(spec: NetworkSpec, data: DataShape): Network {
-  const model = buildModel(spec.model, { ...data, widths: spec.widths, init: spec.init });
+  const model = buildModel(spec.model, { ...data, widths: spec.widths, init: spec.init, width: spec.width });
   const sites = placeNins(model.sites, parsePlacement(spec.nin), { logit: spec.ninLogit });
   const siteIndices = sites.map((s) => model.sites.indexOf(s));
-  const noise = whiteNoise(spec.noise, spec.sigma);
+  const noise = buildNoise(spec);
   const thetaOpts = { thetaInit: spec.thetaInit, thetaScale: spec.thetaScale, cninShape: spec.cninShape, weightInit: spec.init };
 
   return {

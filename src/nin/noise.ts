@@ -2,7 +2,8 @@
  * How NIN noise is drawn (docs/method.md §1): a NoiseModel turns a key into eps for one site
  * and one batch. White noise is one scalar per sample and NIN, zero mean, variance sigma^2,
  * drawn afresh at every training forward pass. Structured noise (a field per sample over the
- * site's representation) implements the same interface and returns [B, ...site.shape].
+ * site's representation) implements the same interface and returns [B, ...site.shape]
+ * (src/nin/noiseFields.ts, src/nin/noisePileup.ts; by name: src/nin/noiseRegistry.ts).
  */
 import { numpy as np, random } from "@jax-js/jax";
 import type { NinSite } from "./sites.ts";
@@ -13,7 +14,10 @@ export interface NoiseModel {
   readonly kind: string;
   /** Standard deviation of eps (per sample for scalar noise, per entry for fields). */
   readonly sigma: number;
-  /** true when eps is one scalar per sample ([B]); false for fields ([B, ...site.shape]). */
+  /**
+   * true when eps is one scalar per sample ([B]) at every site; false for fields ([B, ...site.shape]),
+   * which may still give [B] at a site without structure (the built-in fields do at dense sites).
+   */
   readonly scalar: boolean;
   /** eps for one site and batch. Consumes key. */
   sample(key: np.Array, batch: number, site: NinSite): np.Array;

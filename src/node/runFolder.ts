@@ -10,7 +10,7 @@
  * as an object does not count as done.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { numpy as np } from "@jax-js/jax";
 import { type RunConfig, resolveConfig } from "../config.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -41,12 +41,30 @@ export function writeRunRecord(dir: string, r: RunRecord): void {
   writeJsonAtomic(join(dir, RUN_FILES.summary), r.summary);
 }
 
-/** A JSON object file of a run, or null when it is missing or not a JSON object. */
+/** JSON files of a run are small (a trace is a few MB); anything larger is not ours. */
+const MAX_JSON_BYTES = 256 * 2 ** 20;
+
+/**
+ * The bytes of a file read back from a run folder, or null when there is nothing to read: not a
+ * regular file (a folder, or a FIFO, which would block forever) or over `maxBytes`.
+ */
+export function readRegularFile(path: string, maxBytes: number): Buffer | null {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st || !st.isFile() || st.size > maxBytes) return null;
+  try {
+    return readFileSync(path);
+  } catch {
+    return null; // unreadable (permissions, or replaced meanwhile)
+  }
+}
+
+/** A JSON object file of a run, or null when it is missing, not a regular file, or not a JSON object. */
 export function readRunJson(dir: string, name: string): Record<string, unknown> | null {
   const f = join(dir, name);
-  if (!existsSync(f)) return null;
+  const bytes = readRegularFile(f, MAX_JSON_BYTES);
+  if (!bytes) return null;
   try {
-    const v = JSON.parse(readFileSync(f, "utf8"));
+    const v = JSON.parse(bytes.toString("utf8"));
     return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
@@ -82,7 +100,9 @@ export function loadRun(dir: string, info: Pick<Dataset, "inputShape" | "classes
   const cfg = readRunConfig(dir);
   const pPath = join(dir, RUN_FILES.params);
   if (!existsSync(pPath)) throw new NinrError(`${dir} has no params.safetensors; the run did not finish or was written without parameters`);
-  const { tensors, metadata } = decodeSafetensors(readFileSync(pPath), pPath);
+  const bytes = readRegularFile(pPath, 2 ** 31 - 1);
+  if (!bytes) throw new NinrError(`${pPath} is not a readable regular file under 2 GiB (a folder, FIFO, device or huge file); the run folder is damaged (re-run the training)`);
+  const { tensors, metadata } = decodeSafetensors(bytes, pPath);
   // Files written before dense weights were stored [n_out, n_in] have no dense_layout key.
   const layout = metadata.dense_layout;
   if (layout !== undefined && layout !== DENSE_LAYOUT) throw new NinrError(`${pPath}: unknown dense_layout '${layout}' (this version reads '${DENSE_LAYOUT}' and files without the key)`);
@@ -120,6 +140,23 @@ export function disposeRun(r: LoadedRun): void {
 }
 
 /**
+ * `mkdir -p`, one level at a time from the nearest existing ancestor (which must be a folder).
+ * Node's own recursive mkdirSync never returns for a path under /proc (it retries ENOENT forever).
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.push(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (existsSync(at) && !statSync(at).isDirectory()) throw Object.assign(new Error(`${at} is not a folder`), { code: "ENOTDIR" });
+  for (const d of missing.reverse()) mkdirSync(d);
+}
+
+/**
  * Check, before anything is computed, that `dir` can be an output folder: a non-empty path,
  * not an existing file or device, creatable, and writable. Creates it. `flag` names the option
  * in the message (e.g. "--out").
@@ -128,7 +165,7 @@ export function prepareOutDir(dir: string, flag = "--out"): void {
   if (typeof dir !== "string" || dir.trim() === "") throw new NinrError(`${flag} must name a folder, got an empty path`);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new NinrError(`${flag} ${dir} exists and is not a folder; give a new or existing folder`);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
   } catch (e) {
     throw new NinrError(`${flag} ${dir} cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is a parent a file, or read-only?`);
   }
@@ -138,5 +175,20 @@ export function prepareOutDir(dir: string, flag = "--out"): void {
     rmSync(probe, { force: true });
   } catch (e) {
     throw new NinrError(`${flag} ${dir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a folder you can write to`);
+  }
+}
+
+/**
+ * A sweep's --out folder before a resume: its runs/ must be a folder and each of `files` (the
+ * sweep's own JSON files) a regular file when present, or the sweep would fail at its first
+ * write after computing (a folder named sigmas.json, a file named runs).
+ */
+export function checkSweepFolder(outDir: string, files: string[]): void {
+  const runs = join(outDir, "runs");
+  if (existsSync(runs) && !statSync(runs).isDirectory()) throw new NinrError(`${runs} is not a folder; the sweep keeps its runs there: move it away or use another --out`);
+  for (const f of files) {
+    const p = join(outDir, f);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st && !st.isFile()) throw new NinrError(`${p} is not a regular file (a folder, FIFO or device); remove it or use another --out`);
   }
 }

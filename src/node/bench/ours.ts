@@ -131,7 +131,9 @@ export async function curvatureEstimate(reps: number): Promise<{ ms: number[]; g
   const model = curvatureModelFor(cfg, FASHION_INFO);
   const { params, state } = model.net.init(random.key(0));
   const { x, y, source } = curvatureBatch();
-  const meter = makeCurvatureMeter(model, { which: { noise: false, hessian: false, niw: true }, batches: 1 });
+  // Cold starts, as PyTorch's reference: the row compares the cost of the same Lanczos steps
+  // (warm starts cut the steps of a k(t) trace instead: bench/curvatureRepeat.ts).
+  const meter = makeCurvatureMeter(model, { which: { noise: false, hessian: false, niw: true }, batches: 1, warmStart: false });
   await meter.measure(params, state, [{ x, y }], { seed: 100 }); // compile
   const ms: number[] = [];
   const grad_ms: number[] = [];

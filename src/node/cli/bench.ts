@@ -23,7 +23,7 @@ function workloadList(raw: string): string[] {
  */
 export function configureBench(cmd: Command, sides: () => BenchSides = () => ({})): Command {
   return cmd
-    .addOption(new Option("--rounds <n>", "alternating rounds per workload").default(3).argParser(num("--rounds", { min: 1, integer: true })))
+    .addOption(new Option("--rounds <n>", "alternating rounds per workload").default(3).argParser(num("--rounds", { min: 1, max: 1000, integer: true })))
     .addOption(new Option("--threads <n>", "PyTorch reference threads (targets are against 1)").default(1).argParser(num("--threads", { min: 1, integer: true })))
     .addOption(new Option("--cores <n>", "our Wasm worker threads in *_2cores, and sweep workers (default: all cores)").argParser(num("--cores", { min: 1, integer: true })))
     .addOption(new Option("--only <names>", `comma-separated workloads (${WORKLOAD_NAMES.join(",")})`).argParser(workloadList))

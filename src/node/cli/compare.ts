@@ -6,7 +6,7 @@
  * poster.md, plots and report.html.
  */
 import { type Command, Option } from "commander";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { WEIGHT_INITS } from "../../engine/init.ts";
 import { NinrError } from "../../errors.ts";
@@ -16,20 +16,28 @@ import { modelNames } from "../../models/registry.ts";
 import { fitSize } from "../../train/prepare.ts";
 import { writeJsonAtomic } from "../atomic.ts";
 import { loadDataset } from "../data/fashionFiles.ts";
-import { LocalExecutor } from "../executors/local.ts";
+import { LocalExecutor, acquireLock } from "../executors/local.ts";
 import { aggregateCompare, loadCompareRuns, writeCompareReport } from "../report/compareReport.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
-import { prepareOutDir, readRunJson } from "../runFolder.ts";
+import { checkSweepFolder, prepareOutDir, readRegularFile, readRunJson } from "../runFolder.ts";
 import { num, oneOf } from "./flags.ts";
+import { deviceFromFlags, runOption } from "./runFlags.ts";
+import { useDevice } from "../device.ts";
 
 /** The text of a file, or null when there is none (a folder or an unreadable file reads as damaged: ""). */
 function readText(file: string): string | null {
   if (!existsSync(file)) return null;
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
+  // Never readFileSync a FIFO (it blocks forever): only a regular file of sane size is read.
+  return readRegularFile(file, 64 * 2 ** 20)?.toString("utf8") ?? "";
+}
+
+/** A value of an untrusted meta file for a title: strings and numbers as they are, anything else "?" (String() of a deep list overflows). */
+const shown = (v: unknown) => (typeof v === "string" ? v.slice(0, 500) : typeof v === "number" ? String(v) : "?");
+
+/** One warning line when some run folders were left out of a rebuilt report. */
+function warnSkipped(runsDir: string, dirs: string[], used: number): void {
+  if (used < dirs.length)
+    process.stderr.write(`warning: ${dirs.length - used} of ${dirs.length} folders in ${runsDir} hold no finished run of this kind (unfinished, or summary.json damaged); they are left out: rerun the sweep to recompute them\n`);
 }
 
 export function registerCompare(program: Command): void {
@@ -42,11 +50,15 @@ export function registerCompare(program: Command): void {
     .addOption(new Option("--inits <list>", `weight-init schemes to sweep, e.g. pytorch,he-normal (${WEIGHT_INITS.join(", ")}; default: the preset's)`).argParser((raw: string) => [...new Set(raw.split(",").map((m) => oneOf("--inits", WEIGHT_INITS)(m.trim())))]))
     .addOption(new Option("--seeds <n>", "number of seeds (0..n-1)").argParser(num("--seeds", { min: 1, max: 1000, integer: true })))
     .addOption(new Option("--epochs <n>", "epochs for every model and method (default: the preset's budget)").argParser(num("--epochs", { min: 1, max: 100000, integer: true })))
-    .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, integer: true })))
+    .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, max: 1024, integer: true })))
     .option("--data <dir>", "folder with the Fashion-MNIST IDX files")
     .option("--allow-sample", "fall back to the bundled sample when the full data is absent")
+    .addOption(runOption("device"))
     .action(async (opts) => {
+      await useDevice(deviceFromFlags(opts)); // sigma choice runs here; the workers inherit the choice (NINR_DEVICE)
       prepareOutDir(opts.out);
+      checkSweepFolder(opts.out, ["sigmas.json", "compare-config.json"]);
+      acquireLock(opts.out); // before anything is written: a second sweep on this folder stops here (released at exit)
       const base = COMPARE_PRESETS[opts.preset];
       const preset: ComparePreset = {
         ...base,
@@ -102,19 +114,23 @@ export function registerCompare(program: Command): void {
     .argument("<dir>", "the --out folder of ninr compare or ninr phases")
     .action(async (dir: string) => {
       const runsDir = join(dir, "runs");
-      if (!existsSync(runsDir)) throw new NinrError(`${dir} has no runs/ folder; give the --out folder of 'ninr compare' or 'ninr phases'`);
+      if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) throw new NinrError(`${dir} has no runs/ folder; give the --out folder of 'ninr compare' or 'ninr phases'`);
       const dirs = readdirSync(runsDir).map((d) => join(runsDir, d));
       if (existsSync(join(dir, "compare-config.json"))) {
         const meta = readRunJson(dir, "compare-config.json");
         if (!meta) throw new NinrError(`${join(dir, "compare-config.json")} is not a JSON object; rerun 'ninr compare' with the same flags to rewrite it (finished runs are kept)`);
         const order = Array.isArray(meta.methodOrder) ? meta.methodOrder.filter((m): m is string => typeof m === "string") : [];
-        await writeCompareReport(dir, aggregateCompare(loadCompareRuns(dirs), order), { preset: meta.preset, command: meta.command, methodOrder: order, inits: meta.inits, sigmas: meta.sigmas });
+        const runs = loadCompareRuns(dirs);
+        warnSkipped(runsDir, dirs, runs.length);
+        await writeCompareReport(dir, aggregateCompare(runs, order), { preset: shown(meta.preset), command: shown(meta.command), methodOrder: order, inits: meta.inits, sigmas: meta.sigmas });
         process.stdout.write(`rebuilt ${join(dir, "compare.md")}, poster.md, compare.json, compare.csv, plots, report.html\n`);
       } else if (existsSync(join(dir, "phases-config.json"))) {
         const meta = readRunJson(dir, "phases-config.json");
         if (!meta) throw new NinrError(`${join(dir, "phases-config.json")} is not a JSON object; rerun 'ninr phases' with the same flags to rewrite it (finished runs are kept)`);
         const preset = meta.preset && typeof meta.preset === "object" ? (meta.preset as { name?: unknown }).name : undefined;
-        const s = await writePhasesReport(dir, loadPhaseRuns(dirs), { preset, command: `ninr ${String(meta.command)}` });
+        const runs = loadPhaseRuns(dirs);
+        warnSkipped(runsDir, dirs, runs.length);
+        const s = await writePhasesReport(dir, runs, { preset: shown(preset), command: `ninr ${shown(meta.command)}` });
         process.stdout.write(`rebuilt ${join(dir, "phases.json")} (${s.points} points), phases.csv, plots, report.html\n`);
       } else throw new NinrError(`${dir} has neither compare-config.json nor phases-config.json; is it a 'ninr compare' or 'ninr phases' output folder?`);
     });

@@ -16,11 +16,12 @@ import { evaluate } from "../../train/evaluate.ts";
 import { disposeResult } from "../../train/loop.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../atomic.ts";
 import { loadDataset } from "../data/fashionFiles.ts";
+import { useDevice } from "../device.ts";
 import { prepareOutDir } from "../runFolder.ts";
 import { runTraining } from "../runTraining.ts";
 import { num } from "./flags.ts";
 import { progressBar } from "./progress.ts";
-import { runOption } from "./runFlags.ts";
+import { deviceFromFlags, runOption } from "./runFlags.ts";
 
 export function registerDemo(program: Command): void {
   program
@@ -34,14 +35,19 @@ export function registerDemo(program: Command): void {
     .addOption(runOption("epochs", DEMO.config.epochs).default(DEMO.config.epochs))
     .addOption(runOption("lr", DEMO.config.lr).default(DEMO.config.lr))
     .addOption(runOption("seed", DEMO.config.seed).default(DEMO.config.seed))
+    .addOption(runOption("device"))
     .option("--data <dir>", "folder with the Fashion-MNIST IDX files")
     .option("--out <dir>", "where to write the runs", "runs/demo")
     .option("--quiet", "no progress output")
     .action(async (opts) => {
-      prepareOutDir(opts.out);
+      const device = deviceFromFlags(opts);
+      await useDevice(device);
+      // Every value checked before the folder is made: a given sigma against the schema's range now, not after sigma search.
+      if (opts.sigma !== "auto") resolveConfig({ ...DEMO.config, lr: opts.lr, epochs: opts.epochs, seed: opts.seed, device, nin: "input", sigma: opts.sigma });
       const ds = loadDataset({ dataDir: opts.data, allowSample: true });
+      prepareOutDir(opts.out); // after the data: a missing --data folder leaves nothing behind
       if (ds.source === "sample") process.stderr.write(`note: full Fashion-MNIST not found; using the bundled sample (${ds.train.n} train / ${ds.test.n} test images)\n`);
-      const base = { ...DEMO.config, lr: opts.lr, epochs: opts.epochs, seed: opts.seed };
+      const base = { ...DEMO.config, lr: opts.lr, epochs: opts.epochs, seed: opts.seed, device };
       let sigma: number = opts.sigma;
       if (opts.sigma === "auto") {
         const r = await demoSigma(base, ds);

@@ -18,6 +18,8 @@ import { writeFileAtomic, writeJsonAtomic } from "../atomic.ts";
 import { toCsv, toMarkdown } from "../../report/tables.ts";
 import { num, numList } from "./flags.ts";
 import { progressBar } from "./progress.ts";
+import { deviceFromFlags, runOption } from "./runFlags.ts";
+import { useDevice } from "../device.ts";
 
 /** Flags that only mean something with --adversarial. */
 const ADV_FLAGS = [
@@ -39,6 +41,7 @@ export function registerEvaluate(program: Command): void {
     .option("--domain-shift", "also accuracy on the held-out shifted test domains: elastic, gamma_dark, gamma_light (docs/method.md §4.5)")
     .option("--data <dir>", "folder with the Fashion-MNIST IDX files")
     .option("--allow-sample", "fall back to the bundled sample when the full data is absent")
+    .addOption(runOption("device"))
     .option("--quiet", "no progress output")
     .action(async (opts) => {
       for (const [key, flag] of ADV_FLAGS) if (opts[key] !== undefined && !opts.adversarial) throw new NinrError(`${flag} needs --adversarial`);
@@ -51,6 +54,7 @@ export function registerEvaluate(program: Command): void {
         checkAdversarialOptions(ds, advOpts);
         if (opts.advSize !== undefined && opts.advSize > ds.test.n) throw new NinrError(`--adv-size ${opts.advSize} is larger than the ${ds.test.n} test images`);
       }
+      await useDevice(deviceFromFlags(opts)); // before loadRun: the parameters go to the default device
       const runs = [loadRun(opts.run, ds), ...(opts.baseline ? [loadRun(opts.baseline, ds)] : [])];
       const conditions = allConditions();
       const bar = progressBar("evaluate", process.stderr, Boolean(opts.quiet));

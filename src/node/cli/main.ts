@@ -12,6 +12,15 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+// Ctrl-C / kill: stop at once with one line, no stack. Writes are synchronous and atomic, so a
+// signal handled here never splits one; exiting closes the sweep workers' IPC channels and they
+// stop too (src/node/executors/worker.ts); locks go with the process ("exit" handlers).
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const)
+  process.on(signal, () => {
+    process.stderr.write(`\nninr: interrupted (${signal}); finished work is kept and nothing is half-written: rerun the same command to resume\n`);
+    process.exit(code);
+  });
+
 const program = new Command();
 program
   .name("ninr")

@@ -11,10 +11,12 @@ import { modelNames } from "../../models/registry.ts";
 import { fitSize } from "../../train/prepare.ts";
 import { writeJsonAtomic } from "../atomic.ts";
 import { loadDataset } from "../data/fashionFiles.ts";
-import { LocalExecutor } from "../executors/local.ts";
+import { LocalExecutor, acquireLock } from "../executors/local.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
-import { prepareOutDir } from "../runFolder.ts";
+import { checkSweepFolder, prepareOutDir } from "../runFolder.ts";
 import { num, numList, oneOf } from "./flags.ts";
+import { deviceFromFlags, runOption } from "./runFlags.ts";
+import { useDevice } from "../device.ts";
 import { join } from "node:path";
 
 export function registerPhases(program: Command): void {
@@ -23,18 +25,20 @@ export function registerPhases(program: Command): void {
     .description("sweep sigma on a log grid and map the NINR phases (decoupled, decay, catapult, divergent)")
     .addOption(new Option("--preset <name>", "quick (1 seed, MLP, ~10 min) | paper (MLP+CNN, 5 seeds, hours)").default("quick").argParser(oneOf("--preset", Object.keys(PHASES_PRESETS))))
     .requiredOption("--out <dir>", "output folder (runs/, phases.json, phases.csv, plots, report.html)")
-    .addOption(new Option("--sigmas <list>", "override the sigma grid, e.g. 1,10,100").argParser(numList("--sigmas", num("--sigmas", { min: 0, minExclusive: true }))))
-    .addOption(new Option("--lrs <list>", "override the learning rates (a second knob)").argParser(numList("--lrs", num("--lrs", { min: 0, minExclusive: true }))))
+    .addOption(new Option("--sigmas <list>", "override the sigma grid, e.g. 1,10,100").argParser(numList("--sigmas", num("--sigmas", { min: 0, minExclusive: true, max: 1e6 }))))
+    .addOption(new Option("--lrs <list>", "override the learning rates (a second knob)").argParser(numList("--lrs", num("--lrs", { min: 0, minExclusive: true, max: 1e6 }))))
     .addOption(new Option("--seeds <n>", "number of seeds").argParser(num("--seeds", { min: 1, max: 1000, integer: true })))
     .addOption(new Option("--models <list>", "mlp,cnn").argParser((raw: string) => raw.split(",").map((m) => oneOf("--models", modelNames())(m.trim()))))
     .addOption(new Option("--inits <list>", `weight-init schemes to sweep, e.g. pytorch,he-normal (${WEIGHT_INITS.join(", ")})`).argParser((raw: string) => raw.split(",").map((m) => oneOf("--inits", WEIGHT_INITS)(m.trim()))))
     .addOption(new Option("--optimizer <name>", "optimizer of every run: sgd | adam (docs/method.md §2.3: Adam has no k edge; the SGD rule is shown)").argParser(oneOf("--optimizer", ["sgd", "adam"] as const)))
     .addOption(new Option("--momentum <beta>", "heavy-ball momentum of every run, in [0, 1) (the catapult edge moves to k = 2 (1 + beta))").argParser(num("--momentum", { min: 0, max: 0.999 })))
-    .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, integer: true })))
+    .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, max: 1024, integer: true })))
     .option("--data <dir>", "folder with the Fashion-MNIST IDX files")
     .option("--allow-sample", "fall back to the bundled sample when the full data is absent")
+    .addOption(runOption("device"))
     .option("--json", "print the summary as JSON on stdout")
     .action(async (opts) => {
+      await useDevice(deviceFromFlags(opts)); // the workers inherit the choice (NINR_DEVICE)
       const base = PHASES_PRESETS[opts.preset];
       const preset = {
         ...base,
@@ -46,7 +50,12 @@ export function registerPhases(program: Command): void {
         momentum: opts.momentum ?? base.momentum,
       };
       if (preset.optimizer === "adam" && preset.momentum) throw new NinrError(`--momentum ${preset.momentum} applies to sgd; adam has its own b1 (0.9): drop --momentum or use --optimizer sgd`);
+      // A bounded grid, checked before anything is written (each point is a training run).
+      const points = (opts.sigmas?.length ?? 1) * preset.lrs.length * preset.seeds.length * preset.models.length * preset.inits.length;
+      if (points > 5000) throw new NinrError(`--sigmas x --lrs x --seeds x --models x --inits make ${points} runs; at most 5000 per sweep (split it over several --out folders)`);
       prepareOutDir(opts.out);
+      checkSweepFolder(opts.out, ["phases-config.json"]);
+      acquireLock(opts.out); // before anything is written: a second sweep on this folder stops here (released at exit)
       const ds = loadDataset({ dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
       if (ds.source === "sample") process.stderr.write("note: full Fashion-MNIST not found; the phase sweep runs on the bundled sample\n");
       const jobs = phaseJobs(preset, ds, { fitSize: fitSize(ds), sigmas: opts.sigmas });

@@ -4,9 +4,10 @@
  * whose default is true become `--no-<key>`.
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { CONFIG_KEYS, type Field, RUN_SCHEMA, type RunConfig, checkField, resolveConfig } from "../../config.ts";
 import { NinrError } from "../../errors.ts";
+import { type DeviceKind, defaultDeviceKind } from "../device.ts";
 import { num, numList, oneOf } from "./flags.ts";
 
 /** camelCase key -> kebab-case flag. */
@@ -44,16 +45,25 @@ export function addRunFlags(cmd: Command): Command {
     .addOption(new Option("--data <dir>", "folder with the data files (Fashion-MNIST IDX)"));
 }
 
+/** Config files are a few hundred bytes; a bigger one is not a config (and is not read into memory). */
+const MAX_CONFIG_BYTES = 2 ** 20;
+
 /** Read --config (if any), overlay the flags the user gave, validate. */
 export function configFromFlags(opts: Record<string, unknown>, cmd: Command, base: Partial<RunConfig> = {}): RunConfig {
   let fromFile: Record<string, unknown> = {};
   if (typeof opts.config === "string") {
     if (!existsSync(opts.config)) throw new NinrError(`--config: file '${opts.config}' does not exist`);
+    // A FIFO would block the read forever; a folder or device is no config either.
+    const st = statSync(opts.config);
+    if (!st.isFile()) throw new NinrError(`--config: '${opts.config}' is not a regular file (a folder, FIFO or device); give a JSON file`);
+    if (st.size > MAX_CONFIG_BYTES) throw new NinrError(`--config: '${opts.config}' has ${st.size} bytes; a config file is a small JSON object (at most ${MAX_CONFIG_BYTES} bytes)`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(opts.config, "utf8"));
     } catch (e) {
-      throw new NinrError(`--config: '${opts.config}' is not valid JSON (${(e as Error).message})`);
+      // JSON.parse quotes the text around the error, which may hold newlines or control bytes.
+      const why = (e as Error).message.replace(/[\x00-\x1f\x7f]+/g, " ").slice(0, 200);
+      throw new NinrError(`--config: '${opts.config}' is not valid JSON (${why})`);
     }
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new NinrError(`--config: '${opts.config}' must hold a JSON object of RunConfig keys`);
     fromFile = { ...(parsed as Record<string, unknown>) };
@@ -66,5 +76,11 @@ export function configFromFlags(opts: Record<string, unknown>, cmd: Command, bas
     // Only flags the user actually typed override the file (commander fills in negatable defaults).
     if (opts[key] !== undefined && cmd.getOptionValueSource(key) === "cli") fromFlags[key] = opts[key];
   }
-  return resolveConfig({ ...base, ...fromFile, ...fromFlags });
+  // NINR_DEVICE is the device's default: a config file or the flag overrides it.
+  return resolveConfig({ device: defaultDeviceKind(), ...base, ...fromFile, ...fromFlags });
+}
+
+/** The device a verb without the run flags computes on: its --device (runOption("device")), else NINR_DEVICE, else wasm. */
+export function deviceFromFlags(opts: Record<string, unknown>): DeviceKind {
+  return (opts.device as DeviceKind | undefined) ?? defaultDeviceKind();
 }

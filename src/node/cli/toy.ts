@@ -11,6 +11,7 @@ import { type Command, Option } from "commander";
 import { join } from "node:path";
 import { NinrError } from "../../errors.ts";
 import { writeJsonAtomic } from "../atomic.ts";
+import { prepareOutDir } from "../runFolder.ts";
 import {
   K_CATAPULT,
   K_DIVERGE,
@@ -69,6 +70,7 @@ async function runToy(opts: ToyFlags): Promise<void> {
   const runs = k0s.length * opts.seeds;
   const work = runs * opts.steps * (opts.sampler === "batch" ? opts.batch : 1) * Math.max(1, opts.width / 100);
   if (work > 5e9) throw new NinrError(`toy: ${runs} runs of ${opts.steps} steps is too much work; use fewer points, seeds or steps`);
+  if (opts.out !== undefined) prepareOutDir(opts.out); // before the sweep: a bad --out is an error now, not after it
 
   const t0 = performance.now();
   const result = sweepToy({
@@ -83,7 +85,7 @@ async function runToy(opts: ToyFlags): Promise<void> {
   });
   const seconds = (performance.now() - t0) / 1000;
 
-  if (opts.out) {
+  if (opts.out !== undefined) {
     writeJsonAtomic(join(opts.out, "toy.json"), result);
     writeJsonAtomic(join(opts.out, "config.json"), { verb: "toy", ...result.config });
     const { writeChart } = await import("../report/render.ts");

@@ -3,6 +3,7 @@
  */
 import type { Command } from "commander";
 import { disposeResult } from "../../train/loop.ts";
+import { useDevice } from "../device.ts";
 import { runTraining } from "../runTraining.ts";
 import { progressBar } from "./progress.ts";
 import { addRunFlags, configFromFlags } from "./runFlags.ts";
@@ -16,6 +17,7 @@ export function registerTrain(program: Command): void {
     .option("--quiet", "no progress output")
     .action(async (opts: Record<string, unknown>) => {
       const cfg = configFromFlags(opts, cmd);
+      await useDevice(cfg.device);
       const bar = progressBar(`train ${cfg.model}/${cfg.nin}`, process.stderr, Boolean(opts.quiet));
       const { summary, dataset, result } = await runTraining(cfg, String(opts.out), {
         dataDir: opts.data as string | undefined,

@@ -107,15 +107,27 @@ export function locate(dirs: string[], explicit = false): Located {
   throw new DataNotFoundError(`Fashion-MNIST not found; searched: ${report.join("; ")}. To fix: ${FIX}`);
 }
 
+/**
+ * The most bytes a data file may hold, on disk or decompressed: 4x Fashion-MNIST's largest
+ * (train images, 47 MB), so a gzip bomb or a huge file stops with an error instead of
+ * allocating gigabytes.
+ */
+export const MAX_DATA_FILE_BYTES = 192 * 2 ** 20;
+
+const tooLarge = (path: string, what: string) =>
+  new NinrError(`${path} ${what} more than ${MAX_DATA_FILE_BYTES} bytes (the data-file limit); it is not a Fashion-MNIST IDX file`);
+
 /** Read a file, gunzipping when it is gzip data (by magic bytes, whatever its name). */
 function readMaybeGzip(path: string): Uint8Array {
+  if (statSync(path).size > MAX_DATA_FILE_BYTES) throw tooLarge(path, "holds");
   const raw = readFileSync(path);
   const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      const out = gunzipSync(bytes);
+      const out = gunzipSync(bytes, { maxOutputLength: MAX_DATA_FILE_BYTES });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge(path, "decompresses to");
       throw new NinrError(
         `${path} is not a valid gzip file (${(e as Error).message}); it is probably truncated or corrupt; ` +
           `re-download / reinstall it (e.g. \`apt-get install --reinstall dataset-fashion-mnist\`)`,
@@ -132,7 +144,10 @@ function readMaybeGzip(path: string): Uint8Array {
 
 /** Load and validate one images/labels pair as a `Split`. */
 export function loadSplit(imagesPath: string, labelsPath: string): Split {
-  return splitFromIdx(readMaybeGzip(imagesPath), readMaybeGzip(labelsPath), imagesPath, labelsPath);
+  const split = splitFromIdx(readMaybeGzip(imagesPath), readMaybeGzip(labelsPath), imagesPath, labelsPath);
+  // A well-formed file of zero images is still no data to train on or to test with.
+  if (split.n === 0) throw new NinrError(`${imagesPath} and ${labelsPath} hold no images (0 in the IDX header); re-download / reinstall the data`);
+  return split;
 }
 
 function loadDir(loc: Located, source: "full" | "sample"): Dataset {

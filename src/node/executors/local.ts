@@ -6,15 +6,15 @@
  * loses at most the jobs in flight.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, hostname } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Executor, ExecutorRunOptions, Job, JobOutcome } from "../../experiments/jobs.ts";
 import { NinrError } from "../../errors.ts";
 import type { DataOptions } from "../env.ts";
-import { readSummary, runDir } from "../runFolder.ts";
+import { RUN_FILES, readSummary, runDir } from "../runFolder.ts";
 
 export type LocalExecutorOptions = {
   /** Jobs go to `${outDir}/runs/${hash}`. */
@@ -40,31 +40,44 @@ export type WorkerRequest = { job: Job; dir: string; data: DataOptions };
 export type WorkerReply = { ready?: boolean; ok?: boolean; error?: string; summary?: Record<string, unknown> };
 
 /**
- * One sweep at a time per output folder: `${outDir}/sweep.lock` holds the owner's pid, created
- * exclusively. A lock whose process is gone (a killed sweep) is taken over. Returns the release.
+ * One writer at a time per output folder: `${outDir}/${kind}.lock` ("sweep.lock", "train.lock")
+ * holds the owner's pid and host, created exclusively. A lock whose process is gone (a killed
+ * sweep) is taken over, with a note on stderr; a lock this process already holds is shared (the
+ * CLI takes it before writing anything, the executor again when it runs). The lock goes when its
+ * holder releases it or exits (also on Ctrl-C). Returns the release.
  */
-export function acquireLock(outDir: string): () => void {
+export function acquireLock(outDir: string, kind: "sweep" | "train" = "sweep"): () => void {
   mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, "sweep.lock");
+  const path = join(outDir, `${kind}.lock`);
+  const host = hostname();
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(path, JSON.stringify({ pid: process.pid, started: new Date().toISOString() }) + "\n", { flag: "wx" });
-      return () => rmSync(path, { force: true });
+      writeFileSync(path, JSON.stringify({ pid: process.pid, host, started: new Date().toISOString() }) + "\n", { flag: "wx" });
+      const release = () => {
+        process.off("exit", release);
+        rmSync(path, { force: true });
+      };
+      process.on("exit", release);
+      return release;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      let owner: { pid?: unknown; started?: unknown } = {};
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new NinrError(`cannot create the ${kind} lock ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is ${outDir} writable?`);
+      let owner: { pid?: unknown; host?: unknown; started?: unknown } = {};
       try {
         owner = JSON.parse(readFileSync(path, "utf8"));
       } catch {
-        /* unreadable: treated as stale */
+        /* unreadable (a torn write of a killed process, or not a file): treated as stale */
       }
-      const pid = typeof owner.pid === "number" && Number.isInteger(owner.pid) ? owner.pid : null;
-      if (pid !== null && pid !== process.pid && alive(pid))
-        throw new NinrError(`another sweep (pid ${pid}, started ${String(owner.started)}) is writing to ${outDir}; wait for it to finish or stop it, or use another --out`);
-      rmSync(path, { force: true }); // stale: its process is gone
+      const pid = owner && typeof owner.pid === "number" && Number.isInteger(owner.pid) && owner.pid > 0 ? owner.pid : null;
+      const sameHost = owner?.host === undefined || owner.host === host;
+      if (pid === process.pid && sameHost) return () => {}; // ours already: the outer holder releases it
+      const started = typeof owner?.started === "string" ? owner.started.slice(0, 40) : "at an unknown time";
+      if (pid !== null && (!sameHost || alive(pid)))
+        throw new NinrError(`another ${kind} (pid ${pid}${sameHost ? "" : ` on ${String(owner.host).slice(0, 60)}`}, started ${started}) is writing to ${outDir}; wait for it to finish or stop it, or use another --out`);
+      process.stderr.write(`note: taking over the stale ${kind} lock ${path} (${pid === null ? "unreadable" : `its process ${pid} is gone`})\n`);
+      rmSync(path, { force: true, recursive: true });
     }
   }
-  throw new NinrError(`could not take the sweep lock ${path}; remove it if no sweep is running`);
+  throw new NinrError(`could not take the ${kind} lock ${path}; remove it if no ${kind} is running`);
 }
 
 function alive(pid: number): boolean {
@@ -75,6 +88,15 @@ function alive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+
+/**
+ * Workers still running. When the coordinator exits (done, an error, Ctrl-C) they are told to
+ * stop; a coordinator killed outright is noticed by the workers themselves (IPC disconnect).
+ */
+const LIVE_WORKERS = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const c of LIVE_WORKERS) c.kill("SIGTERM");
+});
 
 export class LocalExecutor implements Executor {
   constructor(private readonly opts: LocalExecutorOptions) {}
@@ -106,7 +128,11 @@ export class LocalExecutor implements Executor {
     for (const job of unique.values()) {
       const summary = readSummary(this.dirOf(job));
       if (summary) report({ job, status: "cached", summary, seconds: 0 });
-      else todo.push(job);
+      else {
+        // A summary.json that is there but unreadable (torn, empty, hand-edited) is not a result.
+        if (existsSync(join(this.dirOf(job), RUN_FILES.summary))) process.stderr.write(`note: ${join(this.dirOf(job), RUN_FILES.summary)} is damaged; recomputing that run\n`);
+        todo.push(job);
+      }
     }
     const nWorkers = Math.max(1, Math.min(this.opts.workers ?? availableParallelism(), todo.length));
     let next = 0;
@@ -126,6 +152,8 @@ export class LocalExecutor implements Executor {
     return new Promise<void>((resolve, reject) => {
       const t0 = performance.now();
       const child: ChildProcess = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+      LIVE_WORKERS.add(child);
+      child.once("exit", () => LIVE_WORKERS.delete(child));
       if (child.pid !== undefined) this.opts.onSpawn?.(child.pid, job);
       let reported = false;
       const done = (status: "done" | "failed", error?: string, summary?: Record<string, unknown>) => {

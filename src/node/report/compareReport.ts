@@ -9,6 +9,10 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ACROSS_NOTE, acrossInitsTable } from "./acrossInits.ts";
+import { TEST_NOISE, verdictTable } from "./verdicts.ts";
+
+export { verdictTable };
 import { writeFileAtomic, writeJsonAtomic } from "../atomic.ts";
 import { RUN_FILES, readRunJson, readSummary } from "../runFolder.ts";
 import { heatmap, lineChart } from "../../report/charts.ts";
@@ -20,6 +24,7 @@ import type { RobustnessSummary } from "../../experiments/robustness.ts";
 import { mean, sampleStd } from "../../stats.ts";
 import { type CompareRow, compareGroups } from "./compareRows.ts";
 import { posterMarkdown } from "./poster.ts";
+import { isCompareSummary } from "./summaryShapes.ts";
 
 export { type CompareRow, compareGroups };
 
@@ -54,8 +59,9 @@ const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFin
 export function loadCompareRuns(dirs: string[]): LoadedCompareRun[] {
   const out: LoadedCompareRun[] = [];
   for (const dir of dirs) {
-    const s = readSummary(dir) as (CompareRunSummary & Record<string, unknown>) | null;
-    if (!s || typeof s.method !== "string" || typeof s.model !== "string" || !s.robustness || typeof s.robustness !== "object") continue;
+    const raw = readSummary(dir);
+    if (!isCompareSummary(raw)) continue;
+    const s = raw as CompareRunSummary & Record<string, unknown>;
     const config = readRunJson(dir, RUN_FILES.config);
     const cdt = Number(s.cdt ?? config?.cdt ?? 0);
     const init = typeof s.init === "string" ? s.init : typeof config?.init === "string" ? config.init : "pytorch";
@@ -174,7 +180,6 @@ export function noiseCell(r: CompareRow): string {
   return parts.join(", ");
 }
 
-const TEST_NOISE = ["0.3", "0.5", "1"];
 
 /** The compare.md table of one model and init. */
 export function compareTable(rows: CompareRow[]): string {
@@ -198,48 +203,6 @@ export function compareTable(rows: CompareRow[]): string {
       ...TEST_NOISE.map((s) => ({ key: `u${s}`, title: `unclipped s=${s}` })),
       ...TEST_NOISE.map((s) => ({ key: `c${s}`, title: `clipped s=${s}` })),
       { key: "corr", title: "corruption mean" }, { key: "rel", title: "rel. corruption error" }, { key: "seeds", title: "seeds" },
-    ],
-  );
-}
-
-const NINR_ROWS = ["in-NINR decay", "in-NINR catapult", "full-NINR decay", "full-NINR catapult"];
-
-/**
- * The questions of the comparison for one model and init (docs/method.md §4.2), as differences of
- * means in points: does each NINR row stay within 2 points of vanilla on clean data, and is it
- * ahead of the best of vanilla and the holdout's L2 and Dropout choices under unclipped and
- * clipped test noise s = 0.3, 0.5, 1? Empty when there is no vanilla row or no NINR row.
- */
-export function verdictTable(rows: CompareRow[]): string {
-  const vanilla = rows.find((r) => r.family === "vanilla");
-  const ninr = rows.filter((r) => r.family !== null && NINR_ROWS.includes(r.family));
-  if (!vanilla || !ninr.length) return "";
-  const baselines = [vanilla, ...rows.filter((r) => (r.family === "L2" || r.family === "Dropout") && r.holdout_choice)];
-  const sign = (d: number) => (d >= 0 ? `+${d.toFixed(1)}` : `−${Math.abs(d).toFixed(1)}`);
-  const ahead = (r: CompareRow, mode: "unclipped" | "clipped", s: string) => {
-    const acc = (x: CompareRow) => (mode === "unclipped" ? x.gaussian_unclipped_acc : x.gaussian_clipped_acc)[s];
-    const best = Math.max(...baselines.map(acc).filter((v) => v !== undefined && Number.isFinite(v)));
-    const mine = acc(r);
-    if (mine === undefined || !Number.isFinite(mine) || !Number.isFinite(best)) return "n/a";
-    const d = (mine - best) * 100;
-    return `${sign(d)} ${d > 0 ? "ahead" : "not ahead"}`;
-  };
-  return toMarkdown(
-    ninr.map((r) => {
-      const d = (r.clean_acc_mean - vanilla.clean_acc_mean) * 100;
-      return {
-        method: r.method,
-        clean: Number.isFinite(d) ? `${sign(d)} ${d >= -2 ? "within 2" : "not within 2"}` : "n/a",
-        ...Object.fromEntries(TEST_NOISE.map((s) => [`u${s}`, ahead(r, "unclipped", s)])),
-        ...Object.fromEntries(TEST_NOISE.map((s) => [`c${s}`, ahead(r, "clipped", s)])),
-        seeds: r.seeds,
-      };
-    }),
-    [
-      { key: "method", title: "method" }, { key: "clean", title: "clean − vanilla" },
-      ...TEST_NOISE.map((s) => ({ key: `u${s}`, title: `unclipped s=${s} − best baseline` })),
-      ...TEST_NOISE.map((s) => ({ key: `c${s}`, title: `clipped s=${s} − best baseline` })),
-      { key: "seeds", title: "seeds" },
     ],
   );
 }
@@ -315,6 +278,11 @@ export async function writeCompareReport(outDir: string, rows: CompareRow[], met
         // Corruption names are long: slanted labels.
         svg: await svg(heatmap({ title: `Corruption x method (${title})`, data: cells, x: "corruption", y: "method", value: "acc", valueTitle: "accuracy (%)", format: ".1f", xLabelAngle: -30 }), `corruptions_${groupFile(g)}`),
       });
+  }
+  const across = acrossInitsTable(rows);
+  if (across) {
+    md += `\n## Do the conclusions hold across initialisations?\n\n${across}\n${ACROSS_NOTE}\n`;
+    sections.push({ heading: "Do the conclusions hold across initialisations?", text: ACROSS_NOTE, tableMarkdown: across });
   }
   writeFileAtomic(join(outDir, "compare.md"), md);
   writeFileAtomic(join(outDir, "report.html"), htmlReport({ title: "ninr compare: NINR against the baselines (E2/E3)", intro: `Command: ${String(meta.command)}. ${COMPARE_INTRO}`, sections }));

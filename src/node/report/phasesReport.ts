@@ -13,6 +13,7 @@ import type { PhaseRecord, PhaseTrace } from "../../experiments/phaseRun.ts";
 import { OBSERVED_PHASES, OBSERVED_THRESHOLDS } from "../../dynamics/classify.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../atomic.ts";
 import { readRunJson, readSummary } from "../runFolder.ts";
+import { checkPhaseRecord } from "./summaryShapes.ts";
 import { heatmap, lineChart, phaseDiagram, scatterChart } from "../../report/charts.ts";
 import { PHASE_COLORS } from "../../report/theme.ts";
 import { htmlReport } from "../../report/html.ts";
@@ -43,9 +44,8 @@ export type PhaseRunRef = { dir: string; record: PhaseRecord };
 export function loadPhaseRuns(dirs: string[]): PhaseRunRef[] {
   const out: PhaseRunRef[] = [];
   for (const dir of dirs) {
-    const s = readSummary(dir);
-    if (s?.phase && typeof s.phase === "object") {
-      const record = s.phase as PhaseRecord;
+    const record = checkPhaseRecord(readSummary(dir));
+    if (record) {
       // Records from before the observed-phase classifier (no near_chance) read their phase from
       // k(t) alone: shown unresolved rather than as an observation they are not.
       if (typeof record.near_chance !== "boolean") out.push({ dir, record: { ...record, observed_phase: "unresolved", classifier_reason: STALE_REASON } });
@@ -123,7 +123,7 @@ export function summarizePhases(records: PhaseRecord[]): PhaseSummary {
 /** The sentence every agreement figure comes with. */
 export const INDEPENDENCE_NOTE =
   "The observed phase is measured independently of the prediction: from what the run did — the loss, the NIW norm ||theta|| and output coupling ||J theta||, " +
-  "NaN/inf or chance-level accuracy — with k(t) used only to see a catapult's fall below 2 (docs/method.md §2.6). " +
+  "NaN/inf or chance-level accuracy — with k(t) used only to see a catapult's fall below the edge, 2 for plain SGD and 2 (1 + beta) with momentum beta (docs/method.md §2.3, §2.6). " +
   "\"unresolved\" means no rule applied; it counts as a disagreement.";
 
 /** Write phases.json, phases.csv, the plots and report.html into `outDir`. */

@@ -147,3 +147,18 @@ describe("poster.md", () => {
     expect(md).toMatch(/Also unknown: whether the row is the dense or the convolutional network/);
   });
 });
+
+describe("conclusions across initialisations", () => {
+  it("says per question whether every init gives the same answer", async () => {
+    const { acrossInitsTable } = await import("../../../src/node/report/acrossInits.ts");
+    const at = (init: string, ninrAcc: number) => [run("vanilla", 0, 0.8, { init }), run("in-NINR decay", 0, ninrAcc, { init })];
+    // pytorch: NINR 0.5 points behind clean (within 2) and behind under noise; he-normal: 5 points behind clean, behind under noise.
+    const rows = aggregateCompare([...at("pytorch", 0.795), ...at("he-normal", 0.75)], ["vanilla", "in-NINR decay"]);
+    const table = acrossInitsTable(rows);
+    const line = (q: string) => table.split("\n").find((l) => l.includes(q))!;
+    expect(line("clean within 2 of vanilla")).toMatch(/yes \(−0\.5\).*no \(−5\.0\).*differs/);
+    expect(line("ahead at unclipped s=0.5")).toMatch(/no .*no .*holds \(no at every init\)/);
+    // One init only: nothing to compare.
+    expect(acrossInitsTable(aggregateCompare(at("pytorch", 0.9), ["vanilla", "in-NINR decay"]))).toBe("");
+  });
+});

@@ -64,9 +64,7 @@ describe("renderVegaLite", () => {
       band: { lower: "lo", upper: "hi" },
       points: true,
     });
-    const t0 = performance.now();
     const { svg, png, warnings } = await renderVegaLite(spec);
-    const ms = performance.now() - t0;
     expect(warnings).toEqual([]);
     expect(svg).toContain("Accuracy over epochs");
     expect(svg).toContain("<path");
@@ -78,7 +76,6 @@ describe("renderVegaLite", () => {
     const s = svgSize(svg);
     expect(width).toBe(Math.round(s.width * 2));
     expect(height).toBe(Math.round(s.height * 2));
-    expect(ms).toBeLessThan(10_000);
   });
 
   it("draws text into the PNG (a font is available to the rasteriser)", () => {
