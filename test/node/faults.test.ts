@@ -156,7 +156,8 @@ describe("a sweep under faults", () => {
 describe("ninr train under faults", () => {
   it("a second train into a folder being written exits 2; Ctrl-C exits 130 with one line and leaves no files", async () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-faults-train-"));
-    const args = ["train", "--data", SAMPLE, "--epochs", "200", "--no-curvature", "--quiet", "--out", out];
+    // Long enough (hours) that it is still training when the second train and the Ctrl-C come, however fast the machine.
+    const args = ["train", "--data", SAMPLE, "--epochs", "20000", "--no-curvature", "--quiet", "--out", out];
     const a = start(args, { group: true });
     await until(() => existsSync(join(out, "train.lock")), a);
     const second = start(args);

@@ -32,8 +32,10 @@ describe("ninr train", () => {
     expect(typeof summary.near_chance).toBe("boolean");
     expect(typeof summary.seconds).toBe("number");
     const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines[0].kind).toBe("step");
-    expect(lines.at(-1).kind).toBe("epoch");
+    // With NINs the run opens with its k0 (the k(t) trace, kind "k"), then the step records.
+    expect(lines[0]).toMatchObject({ kind: "k", step: 0, k: summary.k_init });
+    expect(lines[1].kind).toBe("step");
+    expect(lines.filter((l) => l.kind === "epoch").length).toBeGreaterThan(0);
     const { tensors } = decodeSafetensors(readFileSync(join(out, "params.safetensors")));
     expect(Object.keys(tensors).sort()).toEqual(["layer0.bias", "layer0.weight", "layer1.bias", "layer1.weight", "nin0.theta"]);
     expect(tensors["layer0.weight"].shape).toEqual([32, 784]); // [n_out, n_in], as PyTorch's nn.Linear
@@ -57,7 +59,7 @@ describe("ninr train", () => {
 
   it.each([
     [["--sigma", "-1"], /--sigma must be >= 0, got -1/],
-    [["--model", "resnet"], /--model must be one of mlp\|cnn, got 'resnet'/],
+    [["--model", "resnet"], /--model must be one of mlp\|cnn\|resnet18, got 'resnet'/],
     [["--lr", "fast"], /--lr must be a number in decimal notation \(e.g. 0.05, 1e-3\), got 'fast'/],
     [["--dropout", "1"], /--dropout must be < 1, got 1/],
     [["--epochs", "1.5"], /--epochs must be an integer/],
