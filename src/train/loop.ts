@@ -46,6 +46,20 @@ export type EpochMetric = {
 export type KMetric = { kind: "k"; step: number; k: number };
 export type Metric = StepMetric | EpochMetric | KMetric;
 
+/**
+ * Give the event loop a turn every quarter second. On a single-threaded backend every `await
+ * x.data()` settles as a microtask, so a training loop never reaches the macrotask phase: timers,
+ * I/O and signal handlers (Ctrl-C) would wait for the whole run. A zero timeout every 250 ms costs
+ * nothing measurable.
+ */
+let lastYield = 0;
+async function yieldNow(): Promise<void> {
+  const now = Date.now();
+  if (now - lastYield < 250) return;
+  lastYield = now;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export type TrainHooks = {
   /** Called once with the initial parameters and state, before the first step (e.g. curvature at init). */
   onStart?: (params: Params, state: ModelState) => Promise<void> | void;
@@ -111,7 +125,10 @@ export async function train(cfg: RunConfig, info: StepData, data: TrainData, hoo
   const probeBatch = deviceBatch(info, tr, probeIdx);
   const probeX = probeBatch.x;
   probeBatch.y.dispose();
-  const epochKeys = splitN(trainKey, cfg.epochs);
+  // One key per epoch, the rows of one split (the same keys as splitN), sliced when the epoch
+  // starts: slicing all of them up front costs a dispatch each, minutes of blocked event loop
+  // (no Ctrl-C) for 20,000 epochs.
+  const epochKeys = random.split(trainKey, cfg.epochs);
   const evalSeed = (await evalKey.data())[1];
 
   if (hooks.onStart) await hooks.onStart(params, state);
@@ -133,11 +150,12 @@ export async function train(cfg: RunConfig, info: StepData, data: TrainData, hoo
   for (let epoch = 0; epoch < cfg.epochs && !diverged; epoch++) {
     // Full batches only (the last partial one is dropped: one jitted shape).
     const batches = batchIndices(tr.n, cfg.batch, rng).slice(0, stepsPerEpoch);
-    const stepKeys = random.split(epochKeys[epoch], stepsPerEpoch);
+    const stepKeys = random.split(epochKeys.ref.slice(epoch), stepsPerEpoch);
     let lossSum = 0;
     let correctSum = 0;
     let seen = 0;
     for (let s = 0; s < stepsPerEpoch && !diverged; s++) {
+      await yieldNow();
       const idx = batches[s];
       const { x, y } = deviceBatch(info, tr, idx);
       const [p2, s2, o2, lossArr, correctArr] = fns.trainStep(params, state, opt, x, y, stepKeys.ref.slice(s));
@@ -184,7 +202,7 @@ export async function train(cfg: RunConfig, info: StepData, data: TrainData, hoo
       seconds: (clock() - t0) / 1000,
     });
   }
-  for (let e = 0; e < cfg.epochs; e++) if (epochKeys[e].refCount > 0) epochKeys[e].dispose();
+  epochKeys.dispose();
   probeX.dispose();
   tree.dispose(opt);
 
