@@ -41,9 +41,9 @@ export type PhaseSummary = {
  */
 function kSeries(metrics: Metric[], kInit: number, kFinal: number | null, steps: number): { step: number[]; value: number[] } {
   const traced = metrics.filter((m): m is Extract<Metric, { kind: "k" }> => m.kind === "k");
-  const pts = traced.length ? traced.map((m) => [m.step, m.k] as const) : [[0, kInit] as const];
-  const step = pts.filter(([t]) => kFinal === null || t < steps).map(([t]) => t);
-  const value = pts.filter(([t]) => kFinal === null || t < steps).map(([, k]) => k);
+  const pts = (traced.length ? traced.map((m) => [m.step, m.k] as const) : [[0, kInit] as const]).filter(([t]) => kFinal === null || t < steps);
+  const step = pts.map(([t]) => t);
+  const value = pts.map(([, k]) => k);
   if (kFinal !== null) {
     step.push(steps);
     value.push(kFinal);

@@ -114,16 +114,10 @@ export async function lanczosTop(op: SymmetricOperator, like: Tree, key: np.Arra
       zero?.dispose();
       throw new Error(`lanczos: non-finite value at step ${j + 1} (alpha ${alpha[j]}, beta ${b}); the operator produced NaN/inf`);
     }
-    const eig = symmetricEigen(tridiagonal(alpha, beta));
-    const top = argmax(eig.values);
-    const s = eig.vectors.map((row) => row[top]);
-    const theta = eig.values[top];
-    const scale = Math.max(Math.abs(theta), ...alpha.map(Math.abs), 1e-300);
-    result = { value: theta, residual: (b * Math.abs(s[j])) / Math.max(Math.abs(theta), 1e-300), ritz: [...eig.values].sort((x, y) => y - x), s };
-    const breakdown = b <= 1e-10 * scale;
-    if (breakdown || result.residual <= tol || j === m - 1) {
-      converged = breakdown || result.residual <= tol;
-      if (breakdown) result.residual = 0;
+    const step = ritzStep(alpha, beta, b, tol, j === m - 1);
+    result = step.result;
+    if (step.stop) {
+      converged = step.converged;
       qNext.dispose();
       break;
     }
@@ -212,6 +206,28 @@ export async function powerTop(op: SymmetricOperator, like: Tree, key: np.Array,
 }
 
 /** Index of the largest entry. */
+export type RitzResult = { value: number; residual: number; ritz: number[]; s: number[] };
+
+/**
+ * One Lanczos step's Ritz estimate and the stopping rule, shared by `lanczosTop` and the compiled
+ * chunks (src/engine/lanczosChunked.ts): the top Ritz pair of the tridiagonal (alpha, beta), its
+ * residual |b s_j| / |theta| with `b` the new off-diagonal, and stop on breakdown (b tiny against
+ * the spectrum seen, residual 0), on residual <= tol, or at the last step allowed.
+ */
+export function ritzStep(alpha: number[], beta: number[], b: number, tol: number, last: boolean): { result: RitzResult; stop: boolean; converged: boolean } {
+  const j = alpha.length - 1;
+  const eig = symmetricEigen(tridiagonal(alpha, beta));
+  const top = argmax(eig.values);
+  const s = eig.vectors.map((row) => row[top]);
+  const theta = eig.values[top];
+  const scale = Math.max(Math.abs(theta), ...alpha.map(Math.abs), 1e-300);
+  const result = { value: theta, residual: (b * Math.abs(s[j])) / Math.max(Math.abs(theta), 1e-300), ritz: [...eig.values].sort((x, y) => y - x), s };
+  const breakdown = b <= 1e-10 * scale;
+  const converged = breakdown || result.residual <= tol;
+  if (breakdown) result.residual = 0;
+  return { result, stop: converged || last, converged };
+}
+
 export function argmax(xs: number[]): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;

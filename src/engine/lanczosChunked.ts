@@ -13,7 +13,7 @@
  * results differ from lanczosTop's only by the rounding of a differently fused program.
  */
 import { numpy as np } from "@jax-js/jax";
-import { type EigenResult, argmax, symmetricEigen, tridiagonal } from "./lanczos.ts";
+import { type EigenResult, ritzStep } from "./lanczos.ts";
 
 /**
  * Runs `steps` Lanczos steps from the basis Q (raveled unit vectors, Q[last] the current q_j).
@@ -66,16 +66,10 @@ export async function lanczosTopChunked(chunk: LanczosChunk, q0: np.Array, opts:
         for (const q of next) q.dispose();
         fail(`lanczos: non-finite value at step ${j + 1} (alpha ${a}, beta ${b}); the operator produced NaN/inf`);
       }
-      const eig = symmetricEigen(tridiagonal(alpha, beta));
-      const top = argmax(eig.values);
-      const s = eig.vectors.map((row) => row[top]);
-      const theta = eig.values[top];
-      const scale = Math.max(Math.abs(theta), ...alpha.map(Math.abs), 1e-300);
-      result = { value: theta, residual: (b * Math.abs(s[j])) / Math.max(Math.abs(theta), 1e-300), ritz: [...eig.values].sort((x, y) => y - x), s };
-      const breakdown = b <= 1e-10 * scale;
-      if (breakdown || result.residual <= tol || j === m - 1) {
-        converged = breakdown || result.residual <= tol;
-        if (breakdown) result.residual = 0;
+      const step = ritzStep(alpha, beta, b, tol, j === m - 1);
+      result = step.result;
+      if (step.stop) {
+        converged = step.converged;
         done = true;
       } else {
         beta.push(b);
