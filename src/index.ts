@@ -36,7 +36,8 @@ export { train, initialParams, disposeResult, type TrainResult, type Metric } fr
 export { evaluate } from "./train/evaluate.ts";
 export { prepareData, fitSize } from "./train/prepare.ts";
 // Dynamics
-export { measureCurvature, makeCurvatureMeter, kOfSigma } from "./dynamics/curvature.ts";
+export { measureCurvature, makeCurvatureMeter } from "./dynamics/curvature.ts";
+export { kOfSigma, makeSigmaMeter } from "./dynamics/kOfSigma.ts";
 export { predictPhase, sigmaFor } from "./dynamics/predict.ts";
 export { classifyTrajectory, seriesFromMetrics, OBSERVED_THRESHOLDS, OBSERVED_PHASES } from "./dynamics/classify.ts";
 export { simulateToy } from "./dynamics/toy.ts";

@@ -61,7 +61,7 @@ import { makeChunkedTop } from "./chunkedTop.ts";
 import { tracedNoiseGn } from "./noiseGnTraced.ts";
 import { type WarmStarts, warmStart } from "./warmStart.ts";
 import type { ModelState, Params } from "../models/model.ts";
-import { buildNetwork } from "../models/network.ts";
+import { type Network, buildNetwork } from "../models/network.ts";
 import { isNiw } from "../nin/sites.ts";
 import {
   type CurvatureModel,
@@ -106,8 +106,12 @@ export type CurvatureMeter = {
   /**
    * Average over data batches, each with fresh noise drawn from `seed`. Borrows params, state and data.
    * @param lr learning rate for k (omit: k is null)
+   * @param noise draw the NIN noise from this network instead of the meter's: the same
+   *   architecture and sites at another sigma (kOfSigma.ts). The products do not depend on
+   *   sigma except through eps when the noise mode is evaluated at the sampled eps, so one
+   *   meter (and its compiled programs) serves every sigma; refused for `at: "zero"`.
    */
-  measure(params: Params, state: ModelState, data: { x: np.Array; y: np.Array }[], opts?: { lr?: number; seed?: number }): Promise<CurvatureResult>;
+  measure(params: Params, state: ModelState, data: { x: np.Array; y: np.Array }[], opts?: { lr?: number; seed?: number; noise?: Network }): Promise<CurvatureResult>;
   /** Median of 3 warm jitted gradients at this batch (ms). Borrows params and batch. */
   gradMs(params: Params, batch: NoisyBatch): Promise<number>;
   dispose(): void;
@@ -152,7 +156,7 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
    * so that a meter used once (measureCurvature) compiles nothing it does not need; float32
    * Lanczos only (jax-js 0.1.25 and float64 second-order jit, see hvp.ts).
    */
-  const noiseChunked = (params: Params) => chunkedNoise !== null && measured > 0 && o.method === "lanczos" && Object.values(params).every((a) => a.dtype === np.float32);
+  const noiseChunked = (params: Params) => chunkedNoise !== null && (measured > 0 || o.compiled) && o.method === "lanczos" && Object.values(params).every((a) => a.dtype === np.float32);
   async function noiseTopChunked(params: Params, b: NoisyBatch, key: np.Array): Promise<EigenResult> {
     const q = treeRavel(warmStart(o.warmStart ? warm.get("noise") : undefined, params, key));
     const q0 = q.ref.div(np.sqrt(np.square(q).sum()));
@@ -232,8 +236,11 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
     return median([await run(), await run(), await run()]);
   }
 
-  async function measure(params: Params, state: ModelState, data: { x: np.Array; y: np.Array }[], mo: { lr?: number; seed?: number } = {}): Promise<CurvatureResult> {
+  async function measure(params: Params, state: ModelState, data: { x: np.Array; y: np.Array }[], mo: { lr?: number; seed?: number; noise?: Network } = {}): Promise<CurvatureResult> {
     if (data.length === 0) throw new NinrError("curvature: no batches to measure on");
+    if (mo.noise && o.at === "zero") throw new Error("curvature meter: another network's noise needs the sampled noise mode (at eps = 0 the products depend on sigma itself)");
+    if (mo.noise && mo.noise.sites.map((s) => s.name).join() !== model.net.sites.map((s) => s.name).join()) throw new Error("curvature meter: the noise network's NIN sites differ from the meter's");
+    const noiseModel = mo.noise ? { ...model, net: mo.noise } : model;
     const t0 = clock();
     let gradTime = 0;
     let grad_ms: number | null = null;
@@ -242,7 +249,7 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
     for (let i = 0; i < data.length; i++) {
       const [epsKey, solveKey] = splitN(keys[i], 2);
       const B = data[i].x.shape[0];
-      const nb: NoisyBatch = { x: data[i].x.ref, y: data[i].y.ref, eps: drawNoise(model, epsKey, B, data[i].x.dtype), state: tree.ref(state) };
+      const nb: NoisyBatch = { x: data[i].x.ref, y: data[i].y.ref, eps: drawNoise(noiseModel, epsKey, B, data[i].x.dtype), state: tree.ref(state) };
       try {
         per.push(await batch(params, nb, solveKey));
         if (i === 0 && o.timeGradient) {
@@ -327,54 +334,36 @@ export async function measureCurvature(
   opts: CurvatureOptions = {},
 ): Promise<CurvatureResult> {
   const o = resolve(opts);
-  const n = split.n;
-  if (n < o.batchSize) throw new NinrError(`curvature: batch size ${o.batchSize} is larger than the ${n} images given; pass batchSize <= ${n}`);
-  const rng = new HostRng(o.seed);
-  let perm = rng.permutation(n);
-  let used = 0;
-  const data: { x: np.Array; y: np.Array }[] = [];
-  for (let i = 0; i < o.batches; i++) {
-    if (used + o.batchSize > n) {
-      perm = rng.permutation(n);
-      used = 0;
-    }
-    data.push(deviceBatch(info, split, perm.subarray(used, used + o.batchSize)));
-    used += o.batchSize;
-  }
+  const data = curvatureBatches(info, split, o.batches, o.batchSize, o.seed);
   try {
     return await measureCurvatureModel(curvatureModelFor(cfg, info), params, state, data, { ...opts, lr: cfg.lr });
   } finally {
-    for (const d of data) {
-      d.x.dispose();
-      d.y.dispose();
-    }
+    disposeBatches(data);
   }
 }
 
-/**
- * k = eta * lambda_noise as a function of sigma at fixed params, the measurement `sigmaFor`
- * searches with (docs/method.md §2, practical recipe): the i-th call measures lambda_noise alone
- * on fresh batches and noise from the named stream `${stream}/${i}` of `seed`. Borrows params,
- * state and split.
- */
-export function kOfSigma(
-  cfg: RunConfig,
-  info: Pick<Dataset, "inputShape" | "classes">,
-  params: Params,
-  state: ModelState,
-  split: Split,
-  budget: { batches: number; batchSize: number; iters: number; seed: (i: number) => number },
-): (sigma: number) => Promise<number> {
-  let n = 0;
-  return async (sigma) => {
-    const r = await measureCurvature({ ...cfg, sigma }, info, params, state, split, {
-      batches: budget.batches,
-      batchSize: budget.batchSize,
-      iters: budget.iters,
-      which: { noise: true, hessian: false, niw: false },
-      timeGradient: false,
-      seed: budget.seed(n++),
-    });
-    return r.k ?? 0;
-  };
+/** `batches` device batches of `batchSize` images of `split`, drawn without replacement (where the split allows) by HostRng(seed). */
+export function curvatureBatches(info: Pick<Dataset, "inputShape" | "classes">, split: Split, batches: number, batchSize: number, seed: number): { x: np.Array; y: np.Array }[] {
+  const n = split.n;
+  if (n < batchSize) throw new NinrError(`curvature: batch size ${batchSize} is larger than the ${n} images given; pass batchSize <= ${n}`);
+  const rng = new HostRng(seed);
+  let perm = rng.permutation(n);
+  let used = 0;
+  const data: { x: np.Array; y: np.Array }[] = [];
+  for (let i = 0; i < batches; i++) {
+    if (used + batchSize > n) {
+      perm = rng.permutation(n);
+      used = 0;
+    }
+    data.push(deviceBatch(info, split, perm.subarray(used, used + batchSize)));
+    used += batchSize;
+  }
+  return data;
+}
+
+export function disposeBatches(data: { x: np.Array; y: np.Array }[]): void {
+  for (const d of data) {
+    d.x.dispose();
+    d.y.dispose();
+  }
 }

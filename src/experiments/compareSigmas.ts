@@ -13,7 +13,7 @@ import { tree } from "@jax-js/jax";
 import { resolveConfig } from "../config.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type CurvatureBudget, budgetBatchSize } from "../dynamics/budgets.ts";
-import { kOfSigma } from "../dynamics/curvature.ts";
+import { makeSigmaMeter } from "../dynamics/kOfSigma.ts";
 import { K_CATAPULT, TARGET_K, sigmaFor } from "../dynamics/predict.ts";
 import { WEIGHT_INITS, type WeightInit } from "../engine/init.ts";
 import { streamSeed } from "../engine/keys.ts";
@@ -77,9 +77,12 @@ export async function chooseSigmas(p: SigmaSearchSetting, model: string, init: W
     const data = prepareData(ds, base);
     const { params, state } = initialParams(base, ds);
     const batchSize = budgetBatchSize(search, buildNetwork(base, ds));
+    // One meter for both phases: its compiled programs serve every sigma (kOfSigma.ts).
+    const meter = makeSigmaMeter(base, ds, params, state, data.train, { batches: search.batches, batchSize, iters: search.iters });
     try {
       for (const phase of ["decay", "catapult"] as const) {
-        const measure = kOfSigma(base, ds, params, state, data.train, { batches: search.batches, batchSize, iters: search.iters, seed: (i) => streamSeed(seed, `compare/sigma-search/${nin}/${phase}/${i}`) });
+        let i = 0;
+        const measure = (sigma: number) => meter.k(sigma, streamSeed(seed, `compare/sigma-search/${nin}/${phase}/${i++}`));
         const prev = out.find((c) => c.nin === nin);
         const sigma0 = prev && prev.k > 0 ? prev.sigma * Math.sqrt(TARGET_K[phase] / prev.k) : 10;
         const r = await sigmaFor(TARGET_K[phase], measure, { tol: search.tol, maxMeasurements: search.maxMeasurements, sigma0 });
@@ -87,6 +90,7 @@ export async function chooseSigmas(p: SigmaSearchSetting, model: string, init: W
         out.push({ model, init, seed, nin, phase, target_k: TARGET_K[phase], sigma: Number(r.sigma.toPrecision(4)), k: r.k, converged: r.converged, history: r.history });
       }
     } finally {
+      meter.dispose();
       tree.dispose(params);
       tree.dispose(state);
     }

@@ -9,7 +9,7 @@ import { tree } from "@jax-js/jax";
 import { type RunConfig, resolveConfig } from "../config.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { CURVATURE_BUDGETS, budgetBatchSize } from "../dynamics/budgets.ts";
-import { kOfSigma } from "../dynamics/curvature.ts";
+import { kOfSigma } from "../dynamics/kOfSigma.ts";
 import { type SigmaSearchResult, TARGET_K, sigmaFor } from "../dynamics/predict.ts";
 import { streamSeed } from "../engine/keys.ts";
 import { buildNetwork } from "../models/network.ts";
@@ -35,6 +35,7 @@ export async function demoSigma(base: Partial<RunConfig>, ds: Dataset): Promise<
   try {
     return await sigmaFor(TARGET_K.decay, measure, { sigma0: DEMO.sigma0, tol: b.tol, maxMeasurements: b.maxMeasurements });
   } finally {
+    measure.dispose();
     tree.dispose(params);
     tree.dispose(state);
   }

@@ -9,7 +9,7 @@ import { tree } from "@jax-js/jax";
 import { resolveConfig } from "../config.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { budgetBatchSize } from "../dynamics/budgets.ts";
-import { kOfSigma } from "../dynamics/curvature.ts";
+import { makeSigmaMeter } from "../dynamics/kOfSigma.ts";
 import { TARGET_K, sigmaFor } from "../dynamics/predict.ts";
 import { streamSeed } from "../engine/keys.ts";
 import { buildNetwork } from "../models/network.ts";
@@ -27,9 +27,12 @@ export async function chooseDetectorSigmas(p: DetectorPreset, seed: number, ds: 
     const data = prepareData(ds, cfg);
     const { params, state } = initialParams(cfg, ds);
     const batchSize = budgetBatchSize(search, buildNetwork(cfg, ds));
+    // One meter for every phase of this noise kind: its compiled programs serve every sigma (kOfSigma.ts).
+    const meter = makeSigmaMeter(cfg, ds, params, state, data.train, { batches: search.batches, batchSize, iters: search.iters });
     try {
       for (const phase of phases) {
-        const measure = kOfSigma(cfg, ds, params, state, data.train, { batches: search.batches, batchSize, iters: search.iters, seed: (i) => streamSeed(seed, `detector/sigma-search/${noise}/${phase}/${i}`) });
+        let i = 0;
+        const measure = (sigma: number) => meter.k(sigma, streamSeed(seed, `detector/sigma-search/${noise}/${phase}/${i++}`));
         const prev = out.find((c) => c.noise === noise);
         const sigma0 = prev && prev.k > 0 ? prev.sigma * Math.sqrt(TARGET_K[phase] / prev.k) : 1;
         const r = await sigmaFor(TARGET_K[phase], measure, { tol: search.tol, maxMeasurements: search.maxMeasurements, sigma0 });
@@ -37,6 +40,7 @@ export async function chooseDetectorSigmas(p: DetectorPreset, seed: number, ds: 
         out.push({ noise, phase, seed, sigma: Number(r.sigma.toPrecision(4)), target_k: TARGET_K[phase], k: r.k, converged: r.converged });
       }
     } finally {
+      meter.dispose();
       tree.dispose(params);
       tree.dispose(state);
     }

@@ -9,7 +9,7 @@
  */
 import { tree } from "@jax-js/jax";
 import type { Dataset } from "../../src/data/dataset.ts";
-import { kOfSigma } from "../../src/dynamics/curvature.ts";
+import { kOfSigma } from "../../src/dynamics/kOfSigma.ts";
 import { type Phase, type SigmaSearchResult, predictPhase, sigmaFor } from "../../src/dynamics/predict.ts";
 import { streamSeed } from "../../src/engine/keys.ts";
 import { initialParams } from "../../src/train/loop.ts";
@@ -81,6 +81,7 @@ export function kMeter(base: Settings, ds: Dataset): { measure: (sigma: number) 
   return {
     measure,
     dispose: () => {
+      measure.dispose();
       tree.dispose(params);
       tree.dispose(state);
     },
