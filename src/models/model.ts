@@ -30,7 +30,7 @@ export type ModelCtx = {
   train: boolean;
   /** Called at every declared site with its representation; returns it with a NIN's theta * eps added, or unchanged. */
   inject: (site: string, h: np.Array) => np.Array;
-  /** Train-time dropout after every hidden dense activation (models without dense hidden layers ignore it). */
+  /** Train-time dropout after every hidden dense activation (ResNet: on the pooled features before its classifier). */
   dropout?: { p: number; key: np.Array };
   /** How convolutions arrange their matmuls (src/engine/conv.ts): "backward" for a program differentiated in reverse mode only. */
   convForm?: ConvForm;

@@ -7,7 +7,7 @@
  *   layer2    2 BasicBlocks, 2w, the first with stride 2                [B, H/2, W/2, 2w]
  *   layer3    2 BasicBlocks, 4w, stride 2                               [B, H/4, W/4, 4w]
  *   layer4    2 BasicBlocks, 8w, stride 2                               [B, H/8, W/8, 8w]
- *   head      global average pool, dense(8w -> classes)                 [B, classes]
+ *   head      global average pool, dropout (train, config dropout), dense(8w -> classes)   [B, classes]
  *
  * BasicBlock(cin, cout, s): conv3x3/s BN ReLU conv3x3 BN, plus the shortcut (identity, or a 1x1
  * stride-s conv + BN when the shape changes: PyTorch's "option B"), then ReLU. Convolutions
@@ -28,7 +28,7 @@
  * .shortcut_bn.{gamma,beta}; fc.weight [classes, 8w] (x @ W^T), fc.bias. State: every BN's
  * running `.mean` and `.var` (train mode updates them, eval mode normalises with them).
  */
-import { numpy as np, nn } from "@jax-js/jax";
+import { numpy as np, nn, random } from "@jax-js/jax";
 import { type ConvForm, conv2dSame, subsample2 } from "../engine/conv.ts";
 import { type WeightInit, drawBias, drawWeight } from "../engine/init.ts";
 import { splitN } from "../engine/keys.ts";
@@ -195,7 +195,14 @@ export function resnetModel(opts: ResNetOptions): Model {
         const skip = b.shortcut ? bn(conv1x1(t, p[`${b.prefix}.shortcut.weight`], b.stride), `${b.prefix}.shortcut_bn`) : t;
         t = nn.relu(main.add(skip));
       }
-      const pooled = t.mean([1, 2]); // [B, feat]
+      let pooled = t.mean([1, 2]); // [B, feat]
+      // ResNet-18 has no hidden dense layer for the config's dropout to follow: it acts on the
+      // pooled features in front of the classifier, as in Wide ResNets' and many detector
+      // networks' heads (inverted dropout: kept units scaled by 1/keep).
+      if (ctx.dropout) {
+        const keep = 1 - ctx.dropout.p;
+        pooled = pooled.mul(random.bernoulli(ctx.dropout.key, keep, pooled.shape).astype(pooled.dtype).mul(1 / keep));
+      }
       const logits = np.dot(pooled, p["fc.weight"].transpose()).add(p["fc.bias"]);
       return { logits: ctx.inject(sites[sites.length - 1].name, logits), state: ns };
     },

@@ -156,6 +156,40 @@ describe("ResNet-18: BatchNorm running statistics", () => {
   });
 });
 
+describe("ResNet-18: dropout on the pooled features", () => {
+  it("each pooled feature is either dropped or scaled by 1/keep, the same key gives the same mask", async () => {
+    const m = resnetModel({ ...SHAPE, width: 2, init: "pytorch" });
+    const { params, state } = m.init(random.key(5));
+    // fc reads pooled features 0, 1, 2 as the three logits, so the logits are the pooled features themselves.
+    params["fc.weight"].dispose();
+    params["fc.bias"].dispose();
+    params["fc.weight"] = np.eye(3, 16);
+    params["fc.bias"] = np.zeros([3]);
+    const { x } = batch(8, 6);
+    const id = (_: string, h: Arr) => h;
+    const run = (dropout?: { p: number; key: Arr }) => {
+      const r = m.apply(tree.ref(params), tree.ref(state), x.ref, { train: true, inject: id, dropout });
+      tree.dispose(r.state);
+      return values(r.logits);
+    };
+    const plain = await run();
+    const a = await run({ p: 0.5, key: random.key(1) });
+    const b = await run({ p: 0.5, key: random.key(1) });
+    const c = await run({ p: 0.5, key: random.key(2) });
+    expect(a).toEqual(b);
+    expect(c).not.toEqual(a);
+    let dropped = 0;
+    plain.forEach((v, i) => {
+      if (a[i] === 0) dropped++;
+      else expect(a[i]).toBeCloseTo(2 * v, 5);
+    });
+    // 24 Bernoulli(0.5) draws: between 4 and 20 dropped with probability > 0.999.
+    expect(dropped).toBeGreaterThan(3);
+    expect(dropped).toBeLessThan(21);
+    tree.dispose([params, state, x]);
+  });
+});
+
 describe("ResNet-18: gradients, training step, probe, curvature", () => {
   it("gradients (train mode, full-NINR) match central finite differences", async () => {
     const cfg = resolveConfig({ ...base, nin: "all", sigma: 0.5, thetaInit: "normal", thetaScale: 0.3 });
