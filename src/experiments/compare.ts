@@ -20,6 +20,9 @@ import { buildNetwork } from "../models/network.ts";
 import { initialParams } from "../train/loop.ts";
 import type { CompareJobSpec, SigmaChoice } from "./compareRun.ts";
 import { type ChosenSigma, type SigmaPhase, sigmaOf } from "./compareSigmas.ts";
+import { ADVERSARIAL_EPS, PGD_STEPS, PGD_STEP_FACTOR } from "./adversarial.ts";
+import type { AttackJobSpec } from "./attackJob.ts";
+import { DOMAIN_SHIFT_NAMES } from "./domainShift.ts";
 import { type Job, makeJob } from "./jobs.ts";
 
 export type ComparePreset = {
@@ -42,6 +45,12 @@ export type ComparePreset = {
   cdtMatched: SigmaPhase[];
   /** Robustness evaluation: test images per model name (0 = all 10k), Gaussian grid modes (unclipped first: the spec's metric), corruption severities. */
   robustness: { testSubset: Record<string, number>; gaussianModes: ("clipped" | "unclipped")[]; severities: number[] };
+  /**
+   * The attack stage after training (src/experiments/attackJob.ts, docs/method.md §4.5): FGSM and
+   * PGD-L∞ on the first `adversarialSubset` test images per model (PGD costs about 12 gradients
+   * per image and eps), the held-out shifted domains on `shiftSubset` (0 = all 10k: forward only).
+   */
+  attack: { adversarialSubset: Record<string, number>; shiftSubset: Record<string, number>; eps: number[]; pgdSteps: number };
   /** Curvature measurement used for sigma selection (src/dynamics/budgets.ts); its tol must pass checkSigmaTolerance. */
   sigmaSearch: CurvatureBudget;
 };
@@ -76,6 +85,7 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     // The CNN costs about 10x the MLP per sample on this CPU backend (W1 3,858 vs W2 409 samples/s
     // per train step, bench/README.md; 18x when this preset was sized): fewer test images and conditions.
     robustness: { testSubset: { mlp: 2000, cnn: 500 }, gaussianModes: BOTH_GRIDS, severities: [1, 3, 5] },
+    attack: { adversarialSubset: { mlp: 500, cnn: 200 }, shiftSubset: { mlp: 2000, cnn: 500 }, eps: [...ADVERSARIAL_EPS], pgdSteps: PGD_STEPS },
     sigmaSearch: CURVATURE_BUDGETS.compareSigmaQuick,
   },
   /** Seconds, for tests and CI smoke runs: one seed, tiny budgets, one fixed CDT level. Not science. */
@@ -92,6 +102,7 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     cdt: [0.3],
     cdtMatched: ["decay"],
     robustness: { testSubset: { mlp: 200, cnn: 100 }, gaussianModes: BOTH_GRIDS, severities: [1] },
+    attack: { adversarialSubset: { mlp: 40, cnn: 20 }, shiftSubset: { mlp: 200, cnn: 100 }, eps: [0.05, 0.1], pgdSteps: 3 },
     // The smoke budget's tol 0.5 would let decay and catapult targets meet at k = 1.5.
     sigmaSearch: { ...CURVATURE_BUDGETS.smokeSigma, tol: 0.3 },
   },
@@ -114,6 +125,8 @@ export const COMPARE_PRESETS: Record<string, ComparePreset> = {
     cdt: FIXED_CDT,
     cdtMatched: ["decay"],
     robustness: { testSubset: { mlp: 0, cnn: 0 }, gaussianModes: BOTH_GRIDS, severities: [1, 2, 3, 4, 5] },
+    // 2,000 images: a robust accuracy to about ±1 point (binomial), at ~1 min per MLP model on one core.
+    attack: { adversarialSubset: { mlp: 2000, cnn: 500 }, shiftSubset: { mlp: 0, cnn: 0 }, eps: [...ADVERSARIAL_EPS], pgdSteps: PGD_STEPS },
     sigmaSearch: CURVATURE_BUDGETS.compareSigmaPaper,
   },
 };
@@ -232,6 +245,25 @@ export function compareJobs(p: ComparePreset, cells: MethodSpec[]): Job<"compare
       ...(m.sigmaChoice ? { sigmaChoice: m.sigmaChoice } : {}),
     };
     return makeJob("compare", spec);
+  });
+}
+
+/**
+ * One attack job per compare job (the same order): adversarial and domain-shift evaluation of its
+ * trained model, run after it (src/experiments/attackJob.ts). Fixed seeds: every model meets the
+ * same PGD starts and the same elastic fields, so differences are the models'.
+ */
+export function attackJobs(p: ComparePreset, trained: Job<"compare">[]): Job<"attack">[] {
+  return trained.map((j) => {
+    const model = String(j.spec.config.model ?? "mlp");
+    const spec: AttackJobSpec = {
+      source: j.hash,
+      method: j.spec.method,
+      config: j.spec.config,
+      adversarial: { eps: p.attack.eps, attacks: ["fgsm", "pgd"], steps: p.attack.pgdSteps, stepFactor: PGD_STEP_FACTOR, testSubset: forModel(p, p.attack.adversarialSubset, model, "adversarial test subset"), seed: 0 },
+      domainShift: { shifts: [...DOMAIN_SHIFT_NAMES], testSubset: forModel(p, p.attack.shiftSubset, model, "domain-shift test subset"), seed: 0 },
+    };
+    return makeJob("attack", spec);
   });
 }
 

@@ -6,6 +6,7 @@
  * back their outcomes; experiments depend on this interface, never on a particular pool.
  */
 import { canonicalJson, contentHash } from "../hash.ts";
+import type { AttackJobSpec } from "./attackJob.ts";
 import type { CompareJobSpec } from "./compareRun.ts";
 import type { PhaseJobSpec } from "./phaseRun.ts";
 import type { TrainJobSpec } from "./trainJob.ts";
@@ -17,6 +18,8 @@ export type JobSpecs = {
   train: TrainJobSpec;
   phase: PhaseJobSpec;
   compare: CompareJobSpec;
+  /** Adversarial and domain-shift evaluation of a finished compare job's model (after it; src/experiments/attackJob.ts). */
+  attack: AttackJobSpec;
   /** Diagnostic job for checking an executor setup: waits `ms`, records when and where it ran. */
   echo: { ms: number; tag?: string };
 };

@@ -4,6 +4,7 @@
  */
 import { NinrError } from "../errors.ts";
 import { disposeResult } from "../train/loop.ts";
+import { runAttackJob } from "./attackJob.ts";
 import { runCompareJob } from "./compareRun.ts";
 import type { Job } from "./jobs.ts";
 import { runPhaseJob } from "./phaseRun.ts";
@@ -21,6 +22,8 @@ export async function runJob(job: Job, env: JobEnv): Promise<RunRecord> {
       return runPhaseJob(job.spec, env);
     case "compare":
       return runCompareJob(job.spec, env);
+    case "attack":
+      return runAttackJob(job.spec, env);
     case "echo": {
       const start = Date.now();
       await new Promise((r) => setTimeout(r, job.spec.ms));
@@ -28,6 +31,6 @@ export async function runJob(job: Job, env: JobEnv): Promise<RunRecord> {
     }
     default:
       // Jobs arrive over IPC (or, later, a queue): the kind is data, so it is checked here.
-      throw new NinrError(`unknown job kind '${(job as { kind: unknown }).kind}'; known kinds: train, phase, compare, echo`);
+      throw new NinrError(`unknown job kind '${(job as { kind: unknown }).kind}'; known kinds: train, phase, compare, attack, echo`);
   }
 }

@@ -7,7 +7,9 @@ import { FASHION_NAME } from "../data/fashion.ts";
 import { datasetEntry } from "../data/registry.ts";
 import { NinrError } from "../errors.ts";
 import type { JobEnv, Runtime } from "../experiments/record.ts";
+import { join } from "node:path";
 import { loadDataset } from "./data/fashionFiles.ts";
+import { readRunParams } from "./runFolder.ts";
 import { wasmThreadsInfo } from "./threads.ts";
 
 export type DataOptions = {
@@ -29,8 +31,12 @@ export function loadNamedDataset(name: string, opts: DataOptions = {}): Dataset 
   return entry.load();
 }
 
-/** A JobEnv whose datasets are loaded on first use and kept; `preloaded` are used as they are. */
-export function nodeEnv(opts: DataOptions = {}, preloaded: Dataset[] = []): JobEnv {
+/**
+ * A JobEnv whose datasets are loaded on first use and kept; `preloaded` are used as they are.
+ * `runsDir`: the folder of the sweep's run folders (`<runsDir>/<hash>`), from which jobs that
+ * evaluate another job's model read its parameters (untrusted: decoded and checked).
+ */
+export function nodeEnv(opts: DataOptions = {}, preloaded: Dataset[] = [], runsDir?: string): JobEnv {
   const cache = new Map<string, Dataset>(preloaded.map((d) => [d.name, d]));
   return {
     dataset(name) {
@@ -41,5 +47,6 @@ export function nodeEnv(opts: DataOptions = {}, preloaded: Dataset[] = []): JobE
     runtime: nodeRuntime(),
     pid: process.pid,
     clock: () => performance.now(),
+    ...(runsDir ? { trainedParams: (hash: string) => readRunParams(join(runsDir, hash)) } : {}),
   };
 }

@@ -11,14 +11,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { numpy as np } from "@jax-js/jax";
 import { type RunConfig, resolveConfig } from "../config.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { NinrError } from "../errors.ts";
-import { type RunRecord, STATE_PREFIX } from "../experiments/record.ts";
-import { DENSE_LAYOUT, type HostTensor, decodeSafetensors, encodeSafetensors } from "../io/safetensors.ts";
+import { type RunRecord, paramsFromRecord } from "../experiments/record.ts";
+import { type HostTensor, decodeSafetensors, encodeSafetensors } from "../io/safetensors.ts";
 import type { ModelState, Params } from "../models/model.ts";
-import { buildNetwork } from "../models/network.ts";
 import { type StepFns, makeStepFns } from "../train/step.ts";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
 
@@ -90,6 +88,15 @@ export function readRunConfig(dir: string): RunConfig {
   return resolveConfig(raw);
 }
 
+/** A run folder's params.safetensors, decoded (not yet checked against a network), or null when it has none. */
+export function readRunParams(dir: string): { tensors: Record<string, HostTensor>; metadata: Record<string, string> } | null {
+  const pPath = join(dir, RUN_FILES.params);
+  if (!existsSync(pPath)) return null;
+  const bytes = readRegularFile(pPath, 2 ** 31 - 1);
+  if (!bytes) throw new NinrError(`${pPath} is not a readable regular file under 2 GiB (a folder, FIFO, device or huge file); the run folder is damaged (re-run the training)`);
+  return decodeSafetensors(bytes, pPath);
+}
+
 export type LoadedRun = { dir: string; cfg: RunConfig; params: Params; state: ModelState; fns: StepFns };
 
 /**
@@ -99,38 +106,10 @@ export type LoadedRun = { dir: string; cfg: RunConfig; params: Params; state: Mo
 export function loadRun(dir: string, info: Pick<Dataset, "inputShape" | "classes" | "range">): LoadedRun {
   const cfg = readRunConfig(dir);
   const pPath = join(dir, RUN_FILES.params);
-  if (!existsSync(pPath)) throw new NinrError(`${dir} has no params.safetensors; the run did not finish or was written without parameters`);
-  const bytes = readRegularFile(pPath, 2 ** 31 - 1);
-  if (!bytes) throw new NinrError(`${pPath} is not a readable regular file under 2 GiB (a folder, FIFO, device or huge file); the run folder is damaged (re-run the training)`);
-  const { tensors, metadata } = decodeSafetensors(bytes, pPath);
-  // Files written before dense weights were stored [n_out, n_in] have no dense_layout key.
-  const layout = metadata.dense_layout;
-  if (layout !== undefined && layout !== DENSE_LAYOUT) throw new NinrError(`${pPath}: unknown dense_layout '${layout}' (this version reads '${DENSE_LAYOUT}' and files without the key)`);
-  const net = buildNetwork(cfg, info);
-  const shapes = net.shapes();
-  const host: Record<string, HostTensor> = {};
-  const hostState: Record<string, HostTensor> = {};
-  for (const [k, t0] of Object.entries(tensors)) {
-    const isState = k.startsWith(STATE_PREFIX);
-    const name = isState ? k.slice(STATE_PREFIX.length) : k;
-    const t = !isState && layout === undefined && net.isWeight(name) && t0.shape.length === 2 ? transposeHost(t0) : t0;
-    const want = (isState ? shapes.state : shapes.params)[name];
-    if (!want) throw new NinrError(`${pPath}: unexpected ${isState ? "state entry" : "parameter"} '${name}' for a ${cfg.model} with nin=${cfg.nin} (config.json and params.safetensors do not belong together)`);
-    if (want.join(",") !== t.shape.join(",")) throw new NinrError(`${pPath}: '${name}' has shape [${t.shape}], the config's network needs [${want}]`);
-    (isState ? hostState : host)[name] = t;
-  }
-  const missing = [...Object.keys(shapes.params).filter((k) => !(k in host)), ...Object.keys(shapes.state).filter((k) => !(k in hostState))];
-  if (missing.length) throw new NinrError(`${pPath}: missing parameters ${missing.join(", ")}`);
-  const toDevice = (h: Record<string, HostTensor>) => Object.fromEntries(Object.entries(h).map(([k, t]) => [k, np.array(t.data).reshape(t.shape)]));
-  return { dir, cfg, params: toDevice(host), state: toDevice(hostState), fns: makeStepFns(cfg, info) };
-}
-
-/** [a, b] -> [b, a] on the host. */
-function transposeHost(t: HostTensor): HostTensor {
-  const [a, b] = t.shape;
-  const data = new Float32Array(a * b);
-  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) data[j * a + i] = t.data[i * b + j];
-  return { shape: [b, a], data };
+  const rec = readRunParams(dir);
+  if (!rec) throw new NinrError(`${dir} has no params.safetensors; the run did not finish or was written without parameters`);
+  const { params, state } = paramsFromRecord(cfg, info, rec.tensors, rec.metadata, pPath);
+  return { dir, cfg, params, state, fns: makeStepFns(cfg, info) };
 }
 
 export function disposeRun(r: LoadedRun): void {

@@ -23,6 +23,7 @@ import { GRID_FAMILIES, type SigmaChoice, methodFamily } from "../../experiments
 import type { RobustnessSummary } from "../../experiments/robustness.ts";
 import { mean, sampleStd } from "../../stats.ts";
 import { type CompareRow, compareGroups } from "./compareRows.ts";
+import { ADV_NOTE, type AttackRow, SHIFT_NOTE, attackTables } from "./compareAttacks.ts";
 import { posterMarkdown } from "./poster.ts";
 import { isCompareSummary } from "./summaryShapes.ts";
 
@@ -221,8 +222,9 @@ const COMPARE_INTRO =
   "Peak epoch: the epoch (1-based) of the highest holdout accuracy, of the epochs trained; † it peaked at the last epoch in some seed (still rising). " +
   "Corruption mean: 9 corruptions x the evaluated severities (CIFAR-10-C tables; see compare-config.json). Rel. error: summed corruption error / vanilla's (same init and seed).";
 
-export async function writeCompareReport(outDir: string, rows: CompareRow[], meta: Record<string, unknown>): Promise<void> {
-  writeJsonAtomic(join(outDir, "compare.json"), { meta, rows });
+/** Write every output of a comparison; `attacks`: the adversarial and domain-shift rows (src/node/report/compareAttacks.ts), when the attack stage ran. */
+export async function writeCompareReport(outDir: string, rows: CompareRow[], meta: Record<string, unknown>, attacks: AttackRow[] = []): Promise<void> {
+  writeJsonAtomic(join(outDir, "compare.json"), { meta, rows, attacks });
   const flat = rows.map((r) => ({
     method: r.method, family: r.family, model: r.model, init: r.init, seeds: r.seeds,
     sigma_mean: r.sigma_per_seed ? mean(r.sigma_per_seed) : null, cdt_mean: r.cdt_per_seed ? mean(r.cdt_per_seed) : null, k_init_mean: r.k_init_mean,
@@ -246,6 +248,12 @@ export async function writeCompareReport(outDir: string, rows: CompareRow[], met
     if (verdict) {
       md += `\n### ${title}: NINR against the baselines\n\n${verdict}\n${VERDICT_NOTE}\n`;
       sections.push({ heading: `${title}: NINR against the baselines`, text: VERDICT_NOTE, tableMarkdown: verdict });
+    }
+    const at = attackTables(attacks, mr, g);
+    if (at) {
+      md += `\n### ${title}: adversarial robustness\n\n${at.adversarial}\n${ADV_NOTE}\n\n### ${title}: held-out domain shift\n\n${at.shift}\n${SHIFT_NOTE}\n`;
+      sections.push({ heading: `${title}: adversarial robustness`, text: ADV_NOTE, tableMarkdown: at.adversarial });
+      sections.push({ heading: `${title}: held-out domain shift`, text: SHIFT_NOTE, tableMarkdown: at.shift });
     }
     for (const mode of ["unclipped", "clipped"] as const) {
       const curve: Record<string, unknown>[] = [];

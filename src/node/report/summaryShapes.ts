@@ -111,3 +111,24 @@ export function isCompareSummary(s: Record<string, unknown> | null): boolean {
   if (!s || !hasShape(s, COMPARE_SUMMARY) || !hasShape(s.robustness, ROBUSTNESS)) return false;
   return s.sigma_choice === undefined || s.sigma_choice === null || hasShape(s.sigma_choice, SIGMA_CHOICE);
 }
+
+const ATTACK_SUMMARY: Shape = {
+  kind: "str",
+  source: "str",
+  method: "str",
+  model: "str",
+  init: "str",
+  seed: "num",
+  adversarial_n: "num",
+  adversarial_clean_acc: "num",
+  domain_shift_n: "num",
+  domain_shift_clean_acc: "num?",
+  domain_shift: "numMap",
+};
+
+/** Is `s` an attack job's summary (src/experiments/attackJob.ts AttackSummary) with every field the report reads well-formed? */
+export function isAttackSummary(s: Record<string, unknown> | null): boolean {
+  if (!s || !hasShape(s, ATTACK_SUMMARY) || s.kind !== "attack") return false;
+  const adv = s.adversarial;
+  return isObject(adv) && Object.values(adv).every((m) => fits(m, "numMap"));
+}

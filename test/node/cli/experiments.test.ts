@@ -65,7 +65,23 @@ describe("ninr compare (smoke preset) and ninr report", () => {
     expect(md).toMatch(/unclipped s=0\.3 .*clipped s=0\.3/);
     expect(readFileSync(join(out, "poster.md"), "utf8")).toMatch(/\| ours: MLP, init pytorch \(1 seed, 1 epoch\)/);
     // Each run's summary records the k its sigma achieved at this seed's initialization and the holdout peak.
-    const summaries = readdirSync(join(out, "runs")).map((d) => JSON.parse(readFileSync(join(out, "runs", d, "summary.json"), "utf8")));
+    const all = readdirSync(join(out, "runs")).map((d) => JSON.parse(readFileSync(join(out, "runs", d, "summary.json"), "utf8")));
+    const summaries = all.filter((s) => s.kind !== "attack");
+    // The attack stage: one attack run per trained model, tables per method in compare.json and compare.md.
+    const attacks = all.filter((s) => s.kind === "attack");
+    expect(attacks).toHaveLength(summaries.length);
+    for (const a of attacks) {
+      expect(summaries.map((s) => s.method)).toContain(a.method);
+      for (const attack of ["fgsm", "pgd"]) {
+        const acc = [a.adversarial[attack]["0.05"], a.adversarial[attack]["0.1"]];
+        // Robust accuracy in B(eps) is monotone in eps and never above the clean accuracy.
+        expect(acc[1]).toBeLessThanOrEqual(acc[0]);
+        expect(acc[0]).toBeLessThanOrEqual(a.adversarial_clean_acc);
+      }
+      expect(Object.keys(a.domain_shift).sort()).toEqual(["elastic", "gamma_dark", "gamma_light"]);
+    }
+    expect(cmp.attacks.map((row: { method: string }) => row.method)).toEqual(methods);
+    expect(md).toMatch(/### MLP, init pytorch: adversarial robustness[\s\S]*\| in-NINR decay[\s\S]*### MLP, init pytorch: held-out domain shift/);
     const inDecay = summaries.find((s) => s.method === "in-NINR decay");
     expect(inDecay.sigma_choice).toMatchObject({ nin: "input", phase: "decay", target_k: 1 });
     expect(typeof inDecay.sigma_choice.k).toBe("number");
@@ -74,7 +90,15 @@ describe("ninr compare (smoke preset) and ninr report", () => {
     const rep = await ninr("report", out);
     expect(rep.status, rep.stderr).toBe(0);
     expect(rep.stdout).toMatch(/rebuilt/);
-  }, 240_000);
+    expect(rep.stderr).not.toMatch(/left out/);
+    expect(JSON.parse(readFileSync(join(out, "compare.json"), "utf8")).attacks).toHaveLength(methods.length);
+    // Resumed: no training and no attack run is redone.
+    const before = mtimes(out);
+    const again = await ninr("compare", "--preset", "smoke", "--data", SAMPLE, "--out", out, "--workers", "1");
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/\[attack 9\/9\].*cached/);
+    expect(mtimes(out)).toEqual(before);
+  }, 300_000);
 
   it("rejects an unknown --inits scheme and an epoch count of 0 before anything runs", async () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-compare-bad-"));
