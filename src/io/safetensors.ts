@@ -61,11 +61,11 @@ function describe(v: unknown): string {
  * entries are F32 tensors with an integer shape and data offsets [start, end] inside the data
  * section, of exactly 4 * prod(shape) bytes, not overlapping; anything else is a NinrError naming
  * the file and the entry (never garbage weights). Every span is checked before any is copied, so
- * the tensors never take more memory than the file.
+ * the tensors never take more memory than the file. `fix` says how to get a good file back.
  */
-export function decodeSafetensors(bytes: Uint8Array, name = "safetensors file"): { tensors: Record<string, HostTensor>; metadata: Record<string, string> } {
-  const bad = (what: string) => new NinrError(`${name}: ${what}; the file is corrupt (re-run training to rewrite it)`);
-  if (bytes.length < 8) throw new NinrError(`${name} is truncated (${bytes.length} bytes); re-run training to rewrite it`);
+export function decodeSafetensors(bytes: Uint8Array, name = "safetensors file", fix = "re-run training to rewrite it"): { tensors: Record<string, HostTensor>; metadata: Record<string, string> } {
+  const bad = (what: string) => new NinrError(`${name}: ${what}; the file is corrupt (${fix})`);
+  if (bytes.length < 8) throw new NinrError(`${name} is truncated (${bytes.length} bytes); ${fix}`);
   const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   if (hlen > MAX_HEADER) throw bad(`header length ${hlen} is over the ${MAX_HEADER}-byte limit`);
   if (8 + hlen > bytes.length) throw bad(`header length ${hlen} exceeds the file size (${bytes.length} bytes)`);

@@ -54,6 +54,7 @@ describe("ninr calo", () => {
       expect(r.status).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toContain(p);
+      expect(r.stderr).toMatch(/ninr calo generate/); // the fix for a data file, not "re-run training"
       expect(existsSync(out)).toBe(false);
     }
   }, 90_000);

@@ -24,7 +24,7 @@ export function encodeCaloFile(f: CaloFile): Uint8Array {
 }
 
 export function decodeCaloFile(bytes: Uint8Array, name: string): CaloFile {
-  const { tensors, metadata } = decodeSafetensors(bytes, name);
+  const { tensors, metadata } = decodeSafetensors(bytes, name, "regenerate it with 'ninr calo generate'");
   const bad = (what: string) => new NinrError(`${name}: ${what}; not a synthetic-calorimeter file written by 'ninr calo generate'`);
   if (metadata.format !== CALO_FORMAT) throw bad(`metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${CALO_FORMAT}"`);
   let raw: unknown;
