@@ -50,6 +50,13 @@ export type JobOutcome = {
 export type ExecutorRunOptions = {
   /** Called as each job finishes (cached ones first), with how many are finished of how many. */
   onJobDone?: (o: JobOutcome, finished: number, total: number) => void;
+  /**
+   * Jobs to run after a job has finished (or was found cached), such as the evaluation of a model
+   * it trained: executors that can interleave them (the local one) run them next, so a sweep
+   * stopped part-way has its follow-ups for the jobs it finished; others ignore this, and the
+   * caller runs them afterwards. Follow-ups may have follow-ups; duplicates by hash run once.
+   */
+  followUp?: (o: JobOutcome) => Job[];
 };
 
 export interface Executor {

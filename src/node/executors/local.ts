@@ -117,27 +117,48 @@ export class LocalExecutor implements Executor {
 
   private async runLocked(jobs: Job[], ro: ExecutorRunOptions): Promise<JobOutcome[]> {
     const unique = new Map<string, Job>();
-    for (const j of jobs) unique.set(j.hash, j);
     const outcomes: JobOutcome[] = [];
     const todo: Job[] = [];
+    let next = 0;
     let finished = 0;
+    let running = 0;
+    // Wakes workers waiting for follow-ups of running jobs (or for the last job to end).
+    let wake: () => void = () => {};
+    let changed = new Promise<void>((r) => (wake = r));
+    const signal = () => {
+      const w = wake;
+      changed = new Promise<void>((r) => (wake = r));
+      w();
+    };
+    const add = (job: Job, front: boolean) => {
+      if (unique.has(job.hash)) return;
+      unique.set(job.hash, job);
+      const summary = readSummary(this.dirOf(job));
+      if (summary) return report({ job, status: "cached", summary, seconds: 0 });
+      // A summary.json that is there but unreadable (torn, empty, hand-edited) is not a result.
+      if (existsSync(join(this.dirOf(job), RUN_FILES.summary))) process.stderr.write(`note: ${join(this.dirOf(job), RUN_FILES.summary)} is damaged; recomputing that run\n`);
+      // Follow-ups go next in line, so they run soon after the job they follow.
+      if (front) todo.splice(next, 0, job);
+      else todo.push(job);
+    };
     const report = (o: JobOutcome) => {
       outcomes.push(o);
       ro.onJobDone?.(o, ++finished, unique.size);
+      for (const f of ro.followUp?.(o) ?? []) add(f, true);
+      signal();
     };
-    for (const job of unique.values()) {
-      const summary = readSummary(this.dirOf(job));
-      if (summary) report({ job, status: "cached", summary, seconds: 0 });
-      else {
-        // A summary.json that is there but unreadable (torn, empty, hand-edited) is not a result.
-        if (existsSync(join(this.dirOf(job), RUN_FILES.summary))) process.stderr.write(`note: ${join(this.dirOf(job), RUN_FILES.summary)} is damaged; recomputing that run\n`);
-        todo.push(job);
-      }
-    }
+    for (const job of jobs) add(job, false);
     const nWorkers = Math.max(1, Math.min(this.opts.workers ?? availableParallelism(), todo.length));
-    let next = 0;
     const runWorker = async () => {
-      while (next < todo.length) await this.runOne(todo[next++], report);
+      for (;;) {
+        if (next < todo.length) {
+          running++;
+          await this.runOne(todo[next++], report);
+          running--;
+          signal();
+        } else if (running > 0 && ro.followUp) await changed; // a running job may still bring follow-ups
+        else return;
+      }
     };
     await Promise.all(Array.from({ length: nWorkers }, runWorker));
     return outcomes;

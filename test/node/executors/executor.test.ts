@@ -42,6 +42,29 @@ describe("sweep jobs", () => {
     expect(second.filter((o) => o.status === "done").map(tagOf)).toEqual(["4"]);
   });
 
+  it("runs follow-up jobs right after the job they follow, for cached jobs too, and each once", async () => {
+    const out = mkdtempSync(join(tmpdir(), "ninr-sweep-"));
+    const ex = new LocalExecutor({ outDir: out, workers: 2 });
+    // Job i's follow-up is tagged "f<i>"; follow-ups have none of their own.
+    const followUp = (o: JobOutcome) => (tagOf(o)?.startsWith("f") ? [] : [makeJob("echo", { ms: 50, tag: `f${tagOf(o)}` })]);
+    await ex.run([echo(0, 300)]); // cached below, its follow-up not
+    const jobs = [0, 1, 2, 3].map((i) => echo(i, 300));
+    const order: string[] = [];
+    const res = await ex.run([...jobs, jobs[1]], { followUp, onJobDone: (o) => order.push(`${tagOf(o)}:${o.status}`) });
+    expect(res).toHaveLength(8);
+    expect(new Set(res.map((o) => o.job.hash)).size).toBe(8);
+    expect(order[0]).toBe("0:cached");
+    const started = (tag: string) => summaryOf(ex, res.find((o) => tagOf(o) === tag)!.job).start;
+    const ended = (tag: string) => summaryOf(ex, res.find((o) => tagOf(o) === tag)!.job).end;
+    // A follow-up starts after its job ends, and before jobs queued behind it (the queue's last job here).
+    for (const i of [1, 2, 3]) expect(started(`f${i}`)).toBeGreaterThanOrEqual(ended(String(i)));
+    expect(started("f0")).toBeLessThanOrEqual(started("3"));
+    expect(started("f1")).toBeLessThanOrEqual(started("3"));
+    // Resumed: everything cached, follow-ups included, nothing run again.
+    const again = await ex.run(jobs, { followUp });
+    expect(again.map((o) => o.status)).toEqual(Array(8).fill("cached"));
+  });
+
   it("a run folder whose summary.json is empty or corrupt is not done: the job runs again", async () => {
     const out = mkdtempSync(join(tmpdir(), "ninr-sweep-"));
     const ex = new LocalExecutor({ outDir: out, workers: 1 });
