@@ -131,8 +131,10 @@ export class LocalExecutor implements Executor {
       w();
     };
     const add = (job: Job, front: boolean) => {
-      if (unique.has(job.hash)) return;
-      unique.set(job.hash, job);
+      if (front) {
+        if (unique.has(job.hash)) return;
+        unique.set(job.hash, job);
+      }
       const summary = readSummary(this.dirOf(job));
       if (summary) return report({ job, status: "cached", summary, seconds: 0 });
       // A summary.json that is there but unreadable (torn, empty, hand-edited) is not a result.
@@ -147,7 +149,9 @@ export class LocalExecutor implements Executor {
       for (const f of ro.followUp?.(o) ?? []) add(f, true);
       signal();
     };
-    for (const job of jobs) add(job, false);
+    // Every given job counts in the totals reported from the start; follow-ups add to them.
+    for (const job of jobs) unique.set(job.hash, job);
+    for (const job of [...unique.values()]) add(job, false);
     const nWorkers = Math.max(1, Math.min(this.opts.workers ?? availableParallelism(), todo.length));
     const runWorker = async () => {
       for (;;) {
