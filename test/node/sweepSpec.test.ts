@@ -10,16 +10,18 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { NinrError } from "../../src/errors.ts";
 import { jobIntact, makeJob } from "../../src/experiments/jobs.ts";
+import { DETECTOR_PRESETS } from "../../src/experiments/detector.ts";
 import { PHASES_PRESETS, phaseJobs } from "../../src/experiments/phases.ts";
 import { indexRanges, taskIndex } from "../../src/node/executors/indexExecutor.ts";
 import { checkRedisUrl } from "../../src/node/executors/queueConnection.ts";
 import { checkPayload, packRunFolder, unpackRunFolder } from "../../src/node/executors/queuePayload.ts";
-import { expandSweep, trainGridJobs } from "../../src/node/sweep/expand.ts";
+import { detectorPresetOf, expandSweep, trainGridJobs } from "../../src/node/sweep/expand.ts";
 import { publishRun } from "../../src/node/sweep/isolated.ts";
 import { etaSeconds, emptyState, addWorkerFinish, renderState } from "../../src/node/sweep/liveView.ts";
 import { PLAN_FILE, planSweep, readPlan } from "../../src/node/sweep/plan.ts";
 import { pointRows, resultsTable } from "../../src/node/sweep/results.ts";
-import { checkSweepSpec, specHash } from "../../src/node/sweep/spec.ts";
+import { checkSweepSpec, readSweepSpec, specHash } from "../../src/node/sweep/spec.ts";
+import { compareSpecOf, detectorSpecOf, phasesSpecOf } from "../../src/node/sweep/verbSpecs.ts";
 
 const grid = { experiment: "train-grid", base: { model: "mlp", lr: 0.05 }, grid: { sigma: [0.1, 1], seed: [0, 1, 2] } };
 
@@ -36,7 +38,7 @@ function specError(raw: unknown): string {
 describe("sweep spec", () => {
   it("rejects bad specs with one line naming the key, the value and what is allowed", () => {
     expect(specError([])).toMatch(/^spec\.json must be a JSON object with an "experiment" key/);
-    expect(specError({ experiment: "grid" })).toMatch(/'experiment' is "grid"; allowed: train-grid\|phases\|compare\|echo/);
+    expect(specError({ experiment: "grid" })).toMatch(/'experiment' is "grid"; allowed: train-grid\|phases\|compare\|detector\|echo/);
     expect(specError({ experiment: "phases", preset: "huge" })).toMatch(/'preset' is "huge"; allowed: quick\|smoke\|paper/);
     expect(specError({ experiment: "phases", sigma: [1] })).toMatch(/unknown key 'sigma' for experiment 'phases'/);
     expect(specError({ experiment: "phases", sigmas: [1, -2] })).toMatch(/'sigmas' is \[1,-2\]; it must be a non-empty list of numbers > 0/);
@@ -47,6 +49,13 @@ describe("sweep spec", () => {
     expect(specError({ ...grid, base: { sigma: 1 }, grid: { sigma: [2] } })).toMatch(/'sigma' is both in base and in grid/);
     expect(specError({ ...grid, base: { lr: -1 } })).toMatch(/^spec\.json: base: config 'lr'/);
     expect(specError({ experiment: "echo", count: 0 })).toMatch(/'count' is 0/);
+    expect(specError({ experiment: "phases", optimizer: "rmsprop" })).toMatch(/'optimizer' is "rmsprop"; allowed: sgd\|adam/);
+    expect(specError({ experiment: "phases", momentum: 1 })).toMatch(/'momentum' is 1; it must be a number from 0 to 0.999/);
+    expect(specError({ experiment: "phases", optimizer: "adam", momentum: 0.9 })).toMatch(/'momentum' is 0.9; it applies to sgd/);
+    expect(specError({ experiment: "detector", preset: "huge" })).toMatch(/'preset' is "huge"; allowed: quick\|smoke\|paper/);
+    expect(specError({ experiment: "detector", trainSize: -1 })).toMatch(/'trainSize' is -1; it must be a whole number from 0/);
+    expect(specError({ experiment: "detector", width: 0 })).toMatch(/'width' is 0; it must be a whole number from 1 to 1024/);
+    expect(specError({ experiment: "detector", sigmas: [1] })).toMatch(/unknown key 'sigmas' for experiment 'detector'/);
     for (const m of [specError({ experiment: "grid" }), specError({ ...grid, grid: { seed: "0,1" } })]) expect(m.includes("\n")).toBe(false);
   });
 
@@ -75,6 +84,26 @@ describe("sweep spec", () => {
     const ds = loadDataset({ allowSample: true });
     const ref = phaseJobs({ ...PHASES_PRESETS.smoke, seeds: [0, 1] }, ds, { fitSize: fitSize(ds), sigmas: [1, 10] });
     expect(jobs.map((j) => j.hash)).toEqual(ref.map((j) => j.hash));
+  });
+
+  it("a verb's flags become the spec that names its jobs, and read back from the file it has the same hash", async () => {
+    const flags = { preset: "smoke", sigmas: [1, 10], seeds: 2, inits: ["pytorch", "pytorch"], optimizer: "sgd", momentum: 0.5, allowSample: true, workers: 3, json: true };
+    const spec = phasesSpecOf(flags);
+    expect(spec).toEqual({ experiment: "phases", preset: "smoke", sigmas: [1, 10], seeds: 2, inits: ["pytorch"], optimizer: "sgd", momentum: 0.5, allowSample: true });
+    const file = join(mkdtempSync(join(tmpdir(), "ninr-vspec-")), "sweep-spec.json");
+    writeFileSync(file, JSON.stringify(spec));
+    expect(specHash(readSweepSpec(file))).toBe(specHash(spec));
+    // The jobs are ninr phases' own: the preset with the flags applied, momentum in every config.
+    const { jobs } = await expandSweep(spec, { outDir: tmpdir(), data: { allowSample: true } });
+    const { loadDataset } = await import("../../src/node/data/fashionFiles.ts");
+    const { fitSize } = await import("../../src/train/prepare.ts");
+    const ds = loadDataset({ allowSample: true });
+    const ref = phaseJobs({ ...PHASES_PRESETS.smoke, seeds: [0, 1], optimizer: "sgd", momentum: 0.5 }, ds, { fitSize: fitSize(ds), sigmas: [1, 10] });
+    expect(jobs.map((j) => j.hash)).toEqual(ref.map((j) => j.hash));
+    expect(jobs.every((j) => j.kind === "phase" && j.spec.config.momentum === 0.5)).toBe(true);
+    expect(compareSpecOf({ preset: "quick", epochs: 2, workers: 1 })).toEqual({ experiment: "compare", preset: "quick", epochs: 2 });
+    expect(detectorSpecOf({ preset: "smoke", trainSize: 0, width: 8 })).toEqual({ experiment: "detector", preset: "smoke", trainSize: 0, width: 8 });
+    expect(detectorPresetOf(detectorSpecOf({ preset: "smoke", seeds: 2, trainSize: 0 }))).toEqual({ ...DETECTOR_PRESETS.smoke, seeds: [0, 1], trainSize: 0 });
   });
 
   it("the plan is written once, read back, and re-expanded when damaged or foreign", async () => {

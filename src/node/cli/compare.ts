@@ -16,10 +16,12 @@ import { modelNames } from "../../models/registry.ts";
 import { fitSize } from "../../train/prepare.ts";
 import { writeJsonAtomic } from "../atomic.ts";
 import { loadDataset } from "../data/fashionFiles.ts";
-import { LocalExecutor, acquireLock } from "../executors/local.ts";
+import { acquireLock } from "../executors/local.ts";
 import { aggregateCompare, loadCompareRuns, writeCompareReport } from "../report/compareReport.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
 import { checkSweepFolder, prepareOutDir, readRegularFile, readRunJson } from "../runFolder.ts";
+import { compareSpecOf } from "../sweep/verbSpecs.ts";
+import { addExecutorFlags, checkExecutorFlags, verbExecutor, writeIndexPlan } from "./executorFlags.ts";
 import { num, oneOf } from "./flags.ts";
 import { deviceFromFlags, runOption } from "./runFlags.ts";
 import { useDevice } from "../device.ts";
@@ -41,8 +43,7 @@ function warnSkipped(runsDir: string, dirs: string[], used: number): void {
 }
 
 export function registerCompare(program: Command): void {
-  program
-    .command("compare")
+  addExecutorFlags(program.command("compare"))
     .description("NINR against vanilla, L2, Dropout and CDT: clean accuracy and robustness (the poster's table)")
     .addOption(new Option("--preset <name>", "quick (2 seeds, subsets, about 20 min on 2 cores) | paper (full protocol: 5 seeds, 20 epochs MLP / 10 CNN; days on 2 cores)").default("quick").argParser(oneOf("--preset", Object.keys(COMPARE_PRESETS))))
     .requiredOption("--out <dir>", "output folder")
@@ -56,9 +57,11 @@ export function registerCompare(program: Command): void {
     .addOption(runOption("device"))
     .action(async (opts) => {
       await useDevice(deviceFromFlags(opts)); // sigma choice runs here; the workers inherit the choice (NINR_DEVICE)
+      await checkExecutorFlags(opts); // --executor queue|index: src/node/cli/executorFlags.ts
       prepareOutDir(opts.out);
       checkSweepFolder(opts.out, ["sigmas.json", "compare-config.json"]);
       acquireLock(opts.out); // before anything is written: a second sweep on this folder stops here (released at exit)
+      if (opts.executor === "index") return writeIndexPlan(compareSpecOf(opts), opts.out, { data: { dataDir: opts.data, allowSample: Boolean(opts.allowSample) }, log: (s) => process.stderr.write(s + "\n"), rerun: "compare" });
       const base = COMPARE_PRESETS[opts.preset];
       const preset: ComparePreset = {
         ...base,
@@ -92,8 +95,9 @@ export function registerCompare(program: Command): void {
       const order = methodOrder(cells);
       const meta = { preset: preset.name, command: `ninr ${process.argv.slice(2).join(" ")}`, methodOrder: order, inits: preset.inits, sigmas: used };
       writeJsonAtomic(join(opts.out, "compare-config.json"), { ...meta, presetConfig: preset, methods: cells });
-      log(`compare: ${jobs.length} runs (${order.length} methods x ${preset.models.length} models x ${preset.inits.length} inits x ${preset.seeds.length} seeds) on ${opts.workers ?? "all"} workers -> ${opts.out}`);
-      const executor = new LocalExecutor({ outDir: opts.out, workers: opts.workers, data: { dataDir: opts.data, allowSample: Boolean(opts.allowSample) } });
+      log(`compare: ${jobs.length} runs (${order.length} methods x ${preset.models.length} models x ${preset.inits.length} inits x ${preset.seeds.length} seeds) on ${opts.executor === "queue" ? `queue '${opts.queue}'` : `${opts.workers ?? "all"} workers`} -> ${opts.out}`);
+      // params: true, as the attack stage and later evaluations read the trained parameters.
+      const executor = verbExecutor(opts, { outDir: opts.out, workers: opts.workers, data: { dataDir: opts.data, allowSample: Boolean(opts.allowSample) }, log, params: true, spec: () => compareSpecOf(opts) });
       const outcomes = await executor.run(jobs, {
         onJobDone: (o, done, total) => {
           const a = o.job.kind === "compare" ? o.job.spec : { method: "?", config: {} as { model?: string; init?: string; seed?: number } };

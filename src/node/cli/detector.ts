@@ -4,7 +4,9 @@
  * curvature (cached in sigmas.json), trains every method x seed as `train` jobs over worker
  * processes (resumable: finished runs are skipped), scores each finished run on the nominal and
  * shifted test sets (cached in eval/<hash>.json), fits the shower-shape baseline, and writes
- * detector.{json,md,csv}, ROC and shower-shape plots and report.html.
+ * detector.{json,md,csv}, ROC and shower-shape plots and report.html. `--executor queue|index`
+ * trains on a Redis queue's workers or a batch array (src/node/cli/executorFlags.ts); the
+ * evaluation always runs here, from the run folders.
  */
 import { type Command, Option } from "commander";
 import { existsSync, readFileSync } from "node:fs";
@@ -13,16 +15,18 @@ import { tree } from "@jax-js/jax";
 import { caloConfig } from "../../data/calo/config.ts";
 import { resolveConfig } from "../../config.ts";
 import { NinrError } from "../../errors.ts";
-import { DETECTOR_PRESETS, type DetectorPreset, detectorCells, detectorJobs, methodKeys } from "../../experiments/detector.ts";
+import { DETECTOR_PRESETS, type DetectorPreset, methodKeys } from "../../experiments/detector.ts";
 import { type RunEval, aggregateDetector, detectorGaps, evaluateNetwork, showerShapeBaseline, splitShapes } from "../../experiments/detectorEval.ts";
-import { chooseDetectorSigmas, detectorSigmaCache, parseDetectorSigmas } from "../../experiments/detectorSigmas.ts";
 import { buildNetwork } from "../../models/network.ts";
 import { writeJsonAtomic } from "../atomic.ts";
 import { loadNamedDataset } from "../env.ts";
-import { LocalExecutor, acquireLock } from "../executors/local.ts";
+import { acquireLock } from "../executors/local.ts";
 import { writeDetectorReport } from "../report/detectorReport.ts";
 import { writeShapePlots } from "../report/detectorShapes.ts";
 import { disposeRun, loadRun, prepareOutDir } from "../runFolder.ts";
+import { detectorExpansion } from "../sweep/expand.ts";
+import { detectorSpecOf } from "../sweep/verbSpecs.ts";
+import { addExecutorFlags, checkExecutorFlags, verbExecutor, writeIndexPlan } from "./executorFlags.ts";
 import { num, oneOf } from "./flags.ts";
 
 function readText(file: string): string | null {
@@ -55,8 +59,7 @@ function paramCount(model: string, width: number, info: Parameters<typeof buildN
 }
 
 export function registerDetector(program: Command): void {
-  program
-    .command("detector")
+  addExecutorFlags(program.command("detector"))
     .description("prompt vs fragmentation photons on the synthetic calorimeter: vanilla, L2, Dropout, CDT, NINR (white and structured noise), shower-shape baseline; nominal vs shifted domain")
     .addOption(new Option("--preset <name>", "quick (about 30 min on 2 cores) | paper (hours) | smoke (seconds, tests)").default("quick").argParser(oneOf("--preset", Object.keys(DETECTOR_PRESETS))))
     .requiredOption("--out <dir>", "output folder")
@@ -68,27 +71,21 @@ export function registerDetector(program: Command): void {
     .action(async (opts) => {
       const base = DETECTOR_PRESETS[opts.preset];
       const p: DetectorPreset = { ...base, seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds, epochs: opts.epochs ?? base.epochs, width: opts.width ?? base.width, trainSize: opts.trainSize ?? base.trainSize };
+      await checkExecutorFlags(opts);
       prepareOutDir(opts.out);
       acquireLock(opts.out);
       const log = (s: string) => process.stderr.write(s + "\n");
+      if (opts.executor === "index") return writeIndexPlan(detectorSpecOf(opts), opts.out, { data: {}, log, rerun: "detector" });
       log("detector: generating the synthetic calorimeter data sets (calo, calo-shifted)");
       const nominal = loadNamedDataset("calo");
       const shifted = loadNamedDataset("calo-shifted");
-      const sigmaFile = join(opts.out, "sigmas.json");
-      const sigmas = parseDetectorSigmas(readText(sigmaFile), p).filter((s) => p.seeds.includes(s.seed));
-      for (const seed of p.seeds) {
-        if (sigmas.some((s) => s.seed === seed)) continue;
-        log(`detector: choosing NINR sigmas for seed ${seed} from measured curvature at its initialization (k ~ 1 decay, ~ 3 catapult)`);
-        sigmas.push(...(await chooseDetectorSigmas(p, seed, nominal, log)));
-        writeJsonAtomic(sigmaFile, detectorSigmaCache(p, sigmas));
-      }
-      const cells = detectorCells(p, sigmas);
-      const jobs = detectorJobs(cells);
+      const { sigmas, cells, jobs } = await detectorExpansion(p, nominal, opts.out, log);
       const order = methodKeys(cells);
       const command = `ninr ${process.argv.slice(2).join(" ")}`;
       writeJsonAtomic(join(opts.out, "detector-config.json"), { preset: p, command, cells: cells.map((c, i) => ({ ...c, hash: jobs[i].hash })) });
-      log(`detector: ${jobs.length} runs (${order.length} methods x ${p.seeds.length} seeds) on ${opts.workers ?? "all"} workers -> ${opts.out}`);
-      const executor = new LocalExecutor({ outDir: opts.out, workers: opts.workers, data: {} });
+      log(`detector: ${jobs.length} runs (${order.length} methods x ${p.seeds.length} seeds) on ${opts.executor === "queue" ? `queue '${opts.queue}'` : `${opts.workers ?? "all"} workers`} -> ${opts.out}`);
+      // The evaluation below reads each run's trained parameters: on the queue they come back too.
+      const executor = verbExecutor(opts, { outDir: opts.out, workers: opts.workers, data: {}, log, params: true, spec: () => detectorSpecOf(opts) });
       const outcomes = await executor.run(jobs, {
         onJobDone: (o, done, total) => {
           const c = cells[jobs.findIndex((j) => j.hash === o.job.hash)];

@@ -1,7 +1,8 @@
 /**
  * `ninr phases`: the E1 phase diagram. Expands a preset into phase jobs, runs them over worker
  * processes (resumable: finished points are never redone), and writes phases.json, phases.csv,
- * plots and report.html into --out.
+ * plots and report.html into --out. `--executor queue|index` runs the same jobs on a Redis
+ * queue's workers or a batch array (src/node/cli/executorFlags.ts).
  */
 import { type Command, Option } from "commander";
 import { WEIGHT_INITS } from "../../engine/init.ts";
@@ -11,17 +12,18 @@ import { modelNames } from "../../models/registry.ts";
 import { fitSize } from "../../train/prepare.ts";
 import { writeJsonAtomic } from "../atomic.ts";
 import { loadDataset } from "../data/fashionFiles.ts";
-import { LocalExecutor, acquireLock } from "../executors/local.ts";
+import { acquireLock } from "../executors/local.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
 import { checkSweepFolder, prepareOutDir } from "../runFolder.ts";
+import { phasesSpecOf } from "../sweep/verbSpecs.ts";
+import { addExecutorFlags, checkExecutorFlags, verbExecutor, writeIndexPlan } from "./executorFlags.ts";
 import { num, numList, oneOf } from "./flags.ts";
 import { deviceFromFlags, runOption } from "./runFlags.ts";
 import { useDevice } from "../device.ts";
 import { join } from "node:path";
 
 export function registerPhases(program: Command): void {
-  program
-    .command("phases")
+  addExecutorFlags(program.command("phases"))
     .description("sweep sigma on a log grid and map the NINR phases (decoupled, decay, catapult, divergent)")
     .addOption(new Option("--preset <name>", "quick (1 seed, MLP, ~10 min) | paper (MLP+CNN, 5 seeds, hours)").default("quick").argParser(oneOf("--preset", Object.keys(PHASES_PRESETS))))
     .requiredOption("--out <dir>", "output folder (runs/, phases.json, phases.csv, plots, report.html)")
@@ -53,16 +55,19 @@ export function registerPhases(program: Command): void {
       // A bounded grid, checked before anything is written (each point is a training run).
       const points = (opts.sigmas?.length ?? 1) * preset.lrs.length * preset.seeds.length * preset.models.length * preset.inits.length;
       if (points > 5000) throw new NinrError(`--sigmas x --lrs x --seeds x --models x --inits make ${points} runs; at most 5000 per sweep (split it over several --out folders)`);
+      await checkExecutorFlags(opts);
       prepareOutDir(opts.out);
       checkSweepFolder(opts.out, ["phases-config.json"]);
       acquireLock(opts.out); // before anything is written: a second sweep on this folder stops here (released at exit)
+      const data = { dataDir: opts.data, allowSample: Boolean(opts.allowSample) };
+      if (opts.executor === "index") return writeIndexPlan(phasesSpecOf(opts), opts.out, { data, log: (s) => process.stderr.write(s + "\n"), json: Boolean(opts.json), rerun: "phases" });
       const ds = loadDataset({ dataDir: opts.data, allowSample: Boolean(opts.allowSample) });
       if (ds.source === "sample") process.stderr.write("note: full Fashion-MNIST not found; the phase sweep runs on the bundled sample\n");
       const jobs = phaseJobs(preset, ds, { fitSize: fitSize(ds), sigmas: opts.sigmas });
       writeJsonAtomic(join(opts.out, "phases-config.json"), { preset, command: process.argv.slice(2).join(" "), jobs: jobs.length });
       const log = (s: string) => opts.json || process.stderr.write(s + "\n");
-      log(`phases: ${jobs.length} runs (${preset.name} preset) on ${opts.workers ?? "all"} workers -> ${opts.out}`);
-      const executor = new LocalExecutor({ outDir: opts.out, workers: opts.workers, data: { dataDir: opts.data, allowSample: Boolean(opts.allowSample) } });
+      log(`phases: ${jobs.length} runs (${preset.name} preset) on ${opts.executor === "queue" ? `queue '${opts.queue}'` : `${opts.workers ?? "all"} workers`} -> ${opts.out}`);
+      const executor = verbExecutor(opts, { outDir: opts.out, workers: opts.workers, data, log, spec: () => phasesSpecOf(opts) });
       const outcomes = await executor.run(jobs, {
         onJobDone: (o, done, total) => {
           const c = (o.job.kind === "phase" ? o.job.spec.config : {}) as Record<string, unknown>;

@@ -3,7 +3,8 @@
  * compareCells/compareJobs, makeJob): a job's hash is its identity, so the same spec gives the
  * same jobs on every machine and every executor. Deterministic: phases and compare read the
  * data set's shape and size (fitSize) only; compare's NINR sigmas come from measured curvature
- * at initialization, cached in `${outDir}/sigmas.json` as `ninr compare` caches them.
+ * at initialization, cached in `${outDir}/sigmas.json` as `ninr compare` caches them, and
+ * detector's likewise (`detectorExpansion`, which `ninr detector` itself uses).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,13 +13,15 @@ import type { Dataset } from "../../data/dataset.ts";
 import { NinrError } from "../../errors.ts";
 import { COMPARE_PRESETS, type ComparePreset, compareCells, compareJobs, methodOrder } from "../../experiments/compare.ts";
 import { type ChosenSigma, checkSigmaTolerance, chooseSigmas, parseSigmaCache, sigmaCache } from "../../experiments/compareSigmas.ts";
+import { DETECTOR_PRESETS, type DetectorCell, type DetectorPreset, type DetectorSigma, detectorCells, detectorJobs } from "../../experiments/detector.ts";
+import { chooseDetectorSigmas, detectorSigmaCache, parseDetectorSigmas } from "../../experiments/detectorSigmas.ts";
 import { type Job, makeJob } from "../../experiments/jobs.ts";
 import { PHASES_PRESETS, type PhasesPreset, phaseJobs } from "../../experiments/phases.ts";
 import { fitSize } from "../../train/prepare.ts";
 import { writeJsonAtomic } from "../atomic.ts";
 import { loadDataset } from "../data/fashionFiles.ts";
-import type { DataOptions } from "../env.ts";
-import { MAX_JOBS, type SweepSpec, type TrainGridSpec } from "./spec.ts";
+import { type DataOptions, loadNamedDataset } from "../env.ts";
+import { type DetectorSweepSpec, MAX_JOBS, type SweepSpec, type TrainGridSpec } from "./spec.ts";
 
 export type Expansion = {
   jobs: Job[];
@@ -49,7 +52,20 @@ export function trainGridJobs(spec: TrainGridSpec): Job<"train">[] {
 
 export function phasesPresetOf(spec: Extract<SweepSpec, { experiment: "phases" }>): PhasesPreset {
   const base = PHASES_PRESETS[spec.preset];
-  return { ...base, models: spec.models ?? base.models, inits: spec.inits ?? base.inits, lrs: spec.lrs ?? base.lrs, seeds: seedList(spec.seeds, base.seeds) };
+  return {
+    ...base,
+    models: spec.models ?? base.models,
+    inits: spec.inits ?? base.inits,
+    lrs: spec.lrs ?? base.lrs,
+    seeds: seedList(spec.seeds, base.seeds),
+    optimizer: spec.optimizer ?? base.optimizer,
+    momentum: spec.momentum ?? base.momentum,
+  };
+}
+
+export function detectorPresetOf(spec: DetectorSweepSpec): DetectorPreset {
+  const base = DETECTOR_PRESETS[spec.preset];
+  return { ...base, seeds: seedList(spec.seeds, base.seeds), epochs: spec.epochs ?? base.epochs, width: spec.width ?? base.width, trainSize: spec.trainSize ?? base.trainSize };
 }
 
 export function comparePresetOf(spec: Extract<SweepSpec, { experiment: "compare" }>): ComparePreset {
@@ -95,12 +111,34 @@ async function compareExpansion(p: ComparePreset, ds: Dataset, outDir: string, l
   return { jobs: compareJobs(p, cells), meta: { preset: p.name, methodOrder: order, inits: p.inits, sigmas: used, presetConfig: p, methods: cells } };
 }
 
+/**
+ * Detector's jobs: per seed, the NINR sigmas from curvature at that seed's initialization
+ * (cached in outDir/sigmas.json; what the cache lacks is measured and added), then the preset's
+ * cells. `ninr detector` calls this too, so the verb and a detector sweep give the same jobs.
+ */
+export async function detectorExpansion(p: DetectorPreset, nominal: Dataset, outDir: string, log: (s: string) => void): Promise<{ sigmas: DetectorSigma[]; cells: DetectorCell[]; jobs: Job<"train">[] }> {
+  const sigmaFile = join(outDir, "sigmas.json");
+  const sigmas = parseDetectorSigmas(readText(sigmaFile), p).filter((s) => p.seeds.includes(s.seed));
+  for (const seed of p.seeds) {
+    if (sigmas.some((s) => s.seed === seed)) continue;
+    log(`detector: choosing NINR sigmas for seed ${seed} from measured curvature at its initialization (k ~ 1 decay, ~ 3 catapult)`);
+    sigmas.push(...(await chooseDetectorSigmas(p, seed, nominal, log)));
+    writeJsonAtomic(sigmaFile, detectorSigmaCache(p, sigmas));
+  }
+  const cells = detectorCells(p, sigmas);
+  return { sigmas, cells, jobs: detectorJobs(cells) };
+}
+
 /** Expand a spec into its jobs. `outDir` holds compare's sigma cache; `data` says where this machine's data is. */
 export async function expandSweep(spec: SweepSpec, opts: { outDir: string; data?: DataOptions; log?: (s: string) => void }): Promise<Expansion> {
   const log = opts.log ?? (() => {});
   switch (spec.experiment) {
     case "train-grid":
       return { jobs: trainGridJobs(spec), meta: {} };
+    case "detector": {
+      const { sigmas, jobs } = await detectorExpansion(detectorPresetOf(spec), loadNamedDataset("calo"), opts.outDir, log);
+      return { jobs, meta: { preset: spec.preset, sigmas } };
+    }
     case "echo":
       return { jobs: Array.from({ length: spec.count }, (_, i) => makeJob("echo", { ms: spec.ms, tag: String(i) })), meta: {} };
     case "phases":

@@ -8,14 +8,16 @@
  *     "saveParams": false, "curvature": false }
  *   { "experiment": "phases",  "preset": "quick", "sigmas": [1, 10], "lrs": [0.01], "seeds": 2, "models": ["mlp"], "inits": ["pytorch"] }
  *   { "experiment": "compare", "preset": "quick", "seeds": 2, "models": ["mlp"], "inits": ["pytorch"], "epochs": 1 }
+ *   { "experiment": "detector", "preset": "quick", "seeds": 2, "epochs": 3, "width": 4, "trainSize": 4000 }
  *   { "experiment": "echo", "count": 4, "ms": 500 }          (diagnostic: checks an executor setup)
  * Every spec may carry "allowSample": true (fall back to the bundled data sample).
  */
 import { readFileSync } from "node:fs";
-import { CONFIG_KEYS, resolveConfig } from "../../config.ts";
+import { CONFIG_KEYS, type OptimizerName, resolveConfig } from "../../config.ts";
 import { WEIGHT_INITS, type WeightInit } from "../../engine/init.ts";
 import { NinrError } from "../../errors.ts";
 import { COMPARE_PRESETS } from "../../experiments/compare.ts";
+import { DETECTOR_PRESETS } from "../../experiments/detector.ts";
 import { PHASES_PRESETS } from "../../experiments/phases.ts";
 import { contentHash } from "../../hash.ts";
 import { modelNames } from "../../models/registry.ts";
@@ -29,16 +31,19 @@ export type TrainGridSpec = {
   saveParams?: boolean;
   curvature?: boolean;
 };
-export type PhasesSweepSpec = { experiment: "phases"; preset: string; sigmas?: number[]; lrs?: number[]; seeds?: number; models?: string[]; inits?: WeightInit[] };
+export type PhasesSweepSpec = { experiment: "phases"; preset: string; sigmas?: number[]; lrs?: number[]; seeds?: number; models?: string[]; inits?: WeightInit[]; optimizer?: OptimizerName; momentum?: number };
 export type CompareSweepSpec = { experiment: "compare"; preset: string; seeds?: number; models?: string[]; inits?: WeightInit[]; epochs?: number };
+/** `ninr detector`'s jobs (the training runs; its evaluation and report run where `ninr detector` runs). */
+export type DetectorSweepSpec = { experiment: "detector"; preset: string; seeds?: number; epochs?: number; width?: number; trainSize?: number };
 export type EchoSweepSpec = { experiment: "echo"; count: number; ms: number };
-export type SweepSpec = (TrainGridSpec | PhasesSweepSpec | CompareSweepSpec | EchoSweepSpec) & { allowSample?: boolean };
+export type SweepSpec = (TrainGridSpec | PhasesSweepSpec | CompareSweepSpec | DetectorSweepSpec | EchoSweepSpec) & { allowSample?: boolean };
 
-export const EXPERIMENTS = ["train-grid", "phases", "compare", "echo"] as const;
+export const EXPERIMENTS = ["train-grid", "phases", "compare", "detector", "echo"] as const;
 const KEYS: Record<(typeof EXPERIMENTS)[number], string[]> = {
   "train-grid": ["base", "grid", "saveParams", "curvature"],
-  phases: ["preset", "sigmas", "lrs", "seeds", "models", "inits"],
+  phases: ["preset", "sigmas", "lrs", "seeds", "models", "inits", "optimizer", "momentum"],
   compare: ["preset", "seeds", "models", "inits", "epochs"],
+  detector: ["preset", "seeds", "epochs", "width", "trainSize"],
   echo: ["count", "ms"],
 };
 /** Most jobs one spec may expand to (a typo in a grid should not enqueue a million runs). */
@@ -110,7 +115,24 @@ export function checkSweepSpec(raw: unknown, where = "sweep spec"): SweepSpec {
       if (kind === "phases") {
         if (o.sigmas !== undefined) out.sigmas = positiveNumbers(where, "sigmas", o.sigmas);
         if (o.lrs !== undefined) out.lrs = positiveNumbers(where, "lrs", o.lrs);
+        if (o.optimizer !== undefined && o.optimizer !== "sgd" && o.optimizer !== "adam") fail(where, "optimizer", o.optimizer, "allowed: sgd|adam");
+        if (o.optimizer !== undefined) out.optimizer = o.optimizer;
+        if (o.momentum !== undefined && (typeof o.momentum !== "number" || !(o.momentum >= 0 && o.momentum <= 0.999))) fail(where, "momentum", o.momentum, "it must be a number from 0 to 0.999 (heavy-ball beta)");
+        if (o.momentum !== undefined) out.momentum = o.momentum;
+        if (out.optimizer === "adam" && o.momentum) fail(where, "momentum", o.momentum, "it applies to sgd; adam has its own b1 (0.9): drop it or use optimizer sgd");
       } else if (o.epochs !== undefined) out.epochs = count(where, "epochs", o.epochs, 100000);
+      return out as SweepSpec;
+    }
+    case "detector": {
+      const preset = o.preset ?? "quick";
+      if (typeof preset !== "string" || !Object.hasOwn(DETECTOR_PRESETS, preset)) fail(where, "preset", preset, `allowed: ${Object.keys(DETECTOR_PRESETS).join("|")}`);
+      const out: Record<string, unknown> = { experiment: kind, preset, ...common };
+      // The same ranges as `ninr detector`'s flags.
+      if (o.seeds !== undefined) out.seeds = count(where, "seeds", o.seeds, 100);
+      if (o.epochs !== undefined) out.epochs = count(where, "epochs", o.epochs, 10000);
+      if (o.width !== undefined) out.width = count(where, "width", o.width, 1024);
+      if (o.trainSize !== undefined && (typeof o.trainSize !== "number" || !Number.isInteger(o.trainSize) || o.trainSize < 0 || o.trainSize > 1e6)) fail(where, "trainSize", o.trainSize, "it must be a whole number from 0 (all) to 1000000");
+      if (o.trainSize !== undefined) out.trainSize = o.trainSize;
       return out as SweepSpec;
     }
     case "echo":
