@@ -2,7 +2,8 @@
  * Test harness for the queue executor: a real Redis and real `ninr` processes. Without
  * REDIS_URL, starts `redis-server` on a free local port (in a temp dir, optionally with AOF) and
  * stops it after; with neither, the tests skip and say why. Every process is started in its own
- * process group, so `stopAll` ends it with everything it spawned.
+ * process group, so `stopAll` ends it with everything it spawned (a worker's job processes have
+ * a group of their own, src/node/executors/queueWorker.ts: they are found as its descendants).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
@@ -102,6 +103,30 @@ export function ninr(args: string[], env: Record<string, string> = {}): NinrProc
   return { proc, out: () => out, err: () => err, exit };
 }
 
+/** The pids of every live descendant of `pid` (children, grandchildren, ...), from ps. */
+export function descendants(pid: number): number[] {
+  const rows = execFileSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/).map(Number));
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop()!;
+    for (const [c, pp] of rows) if (pp === p && !out.includes(c)) (out.push(c), todo.push(c));
+  }
+  return out;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Is any process of the group `pgid` still alive? */
 export function groupAlive(pgid: number): boolean {
   try {
@@ -114,7 +139,12 @@ export function groupAlive(pgid: number): boolean {
 
 /** Kill every process group this file started (workers, coordinators, and their children). */
 export function stopAll(): void {
-  for (const p of started) if (p.pid && groupAlive(p.pid)) process.kill(-p.pid, "SIGKILL");
+  for (const p of started) {
+    if (!p.pid) continue;
+    const kids = descendants(p.pid);
+    if (groupAlive(p.pid)) process.kill(-p.pid, "SIGKILL");
+    for (const k of kids) if (alive(k)) process.kill(k, "SIGKILL");
+  }
   started.length = 0;
 }
 

@@ -1,8 +1,10 @@
 /**
  * `ninr worker --redis URL`: a queue worker on this machine (src/node/executors/queueWorker.ts).
- * Runs until stopped (SIGINT/SIGTERM: at once; its unfinished jobs go to other workers once
- * their locks expire). Many may run, on many machines; each needs only the Redis URL and its
- * own copy of the data.
+ * Runs until stopped. SIGINT/SIGTERM (Ctrl-C, `kill`, `docker stop`, a node drained): it takes
+ * no new jobs, lets the running ones finish and publish their results, then exits 0; a second
+ * signal stops it at once (exit 130/143), and its unfinished jobs go to other workers once their
+ * locks expire. Many may run, on many machines; each needs only the Redis URL and its own copy
+ * of the data.
  */
 import { type Command, Option } from "commander";
 import { DEFAULT_QUEUE, checkRedisUrl, probeRedis } from "../executors/queueConnection.ts";
@@ -39,10 +41,31 @@ export function registerWorker(program: Command): void {
         maxStalled: opts.maxStalled,
         log,
       });
+      // main.ts stops every verb at once on a signal; a worker stops gracefully instead, so a
+      // drained machine or a Ctrl-C does not throw away a job that is minutes from done. Its job
+      // processes ignore the signals (a terminal's Ctrl-C reaches the whole process group; see
+      // processorEnv) and stop when this process goes, through their closed IPC channels.
+      let stopping = false;
+      const stopped = new Promise<void>((resolve) => {
+        for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+          process.removeAllListeners(signal);
+          process.on(signal, () => {
+            if (stopping) {
+              log(`worker ${w.id}: ${signal} again: stopping now; its unfinished jobs go to other workers after --lock-ms`);
+              process.exit(code);
+            }
+            stopping = true;
+            log(`worker ${w.id}: ${signal}: taking no new jobs, finishing the running ones, then exiting (${signal} again: stop now)`);
+            w.close().then(resolve, (e: Error) => {
+              log(`worker ${w.id}: closing failed (${e.message.split("\n")[0]}); its unfinished jobs go to other workers after --lock-ms`);
+              process.exit(1);
+            });
+          });
+        }
+      });
       log(`worker ${w.id}: waiting for jobs on queue '${opts.queue}' (concurrency ${opts.concurrency})`);
-      // Runs until stopped. Ctrl-C / SIGTERM stop it at once (src/node/cli/main.ts): its job
-      // processes see the channel close and stop too, and its jobs, no longer locked, are retried
-      // by the other workers after --lock-ms.
-      await new Promise<void>(() => {});
+      await stopped;
+      log(`worker ${w.id}: stopped`);
+      process.exit(0); // whatever handle a library left open must not keep a stopped worker alive
     });
 }

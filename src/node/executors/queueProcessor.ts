@@ -19,9 +19,14 @@ import { type RunPayload, packRunFolder } from "./queuePayload.ts";
 /** What a queue job carries: the typed job (its hash is the BullMQ jobId) and transport wishes. */
 export type QueueJobData = { job: Job; params?: boolean };
 
-/** The environment the worker passes to its processor children. */
+/**
+ * The environment the worker passes to its processor children (and they to the job processes
+ * they fork). NINR_JOB_SIGNALS=ignore: the job processes leave SIGINT/SIGTERM to the worker,
+ * which lets a running job finish on the first signal (src/node/cli/worker.ts); they stop when
+ * their parent goes (IPC disconnect). BullMQ's child wrapper already waits for its job on them.
+ */
 export function processorEnv(o: { data: DataOptions; store?: string; worker: string }): Record<string, string> {
-  return { NINR_QUEUE_DATA: JSON.stringify(o.data), NINR_QUEUE_STORE: o.store ?? "", NINR_QUEUE_WORKER: o.worker };
+  return { NINR_QUEUE_DATA: JSON.stringify(o.data), NINR_QUEUE_STORE: o.store ?? "", NINR_QUEUE_WORKER: o.worker, NINR_JOB_SIGNALS: "ignore" };
 }
 
 // The worker process gone (SIGKILL, a dead machine) closes our IPC channel: stop now, so the

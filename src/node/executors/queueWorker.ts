@@ -51,7 +51,12 @@ export function startQueueWorker(o: QueueWorkerOptions): RunningWorker {
     connection,
     concurrency: o.concurrency ?? 1,
     useWorkerThreads: false,
-    workerForkOptions: { execArgv: ["--import", TSX], env: { ...process.env, ...processorEnv({ data: o.data ?? {}, store: o.store, worker: id }) } },
+    // detached: the job processes get a process group of their own, so a terminal's Ctrl-C (sent
+    // to the whole foreground group) reaches only this process, which then lets the running jobs
+    // finish (src/node/cli/worker.ts). Signalled directly, BullMQ's child could die while still
+    // starting, and BullMQ 6.7 then waits for it forever. They still stop when this process dies:
+    // their IPC channel closes (queueProcessor.ts).
+    workerForkOptions: { execArgv: ["--import", TSX], detached: true, env: { ...process.env, ...processorEnv({ data: o.data ?? {}, store: o.store, worker: id }) } },
     lockDuration: o.lockMs ?? 30_000,
     stalledInterval: o.stalledMs ?? 30_000,
     maxStalledCount: o.maxStalled ?? 2,
@@ -76,9 +81,13 @@ export function startQueueWorker(o: QueueWorkerOptions): RunningWorker {
   worker.on("failed", (j, e) => log(`worker ${id}: ${j?.id} failed (attempt ${j?.attemptsMade}): ${e.message.split("\n")[0]}`));
   return {
     id,
+    /** Stop taking jobs, wait for the running ones to finish and be published, then disconnect. */
     async close() {
       await worker.close();
       connection.disconnect();
+      // QUIT after the last 'completed' record is written (disconnect would drop it), but not
+      // forever: with Redis gone the record is only for the live view.
+      await Promise.race([stats.quit().catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
       stats.disconnect();
     },
   };
