@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { WEIGHT_INITS } from "../../engine/init.ts";
 import { NinrError } from "../../errors.ts";
-import { COMPARE_PRESETS, type ComparePreset, compareCells, compareJobs, methodOrder } from "../../experiments/compare.ts";
+import { COMPARE_PRESETS, type ComparePreset, attackJobs, compareCells, compareJobs, methodOrder } from "../../experiments/compare.ts";
 import { type ChosenSigma, checkSigmaTolerance, chooseSigmas, parseSigmaCache, sigmaCache } from "../../experiments/compareSigmas.ts";
 import { modelNames } from "../../models/registry.ts";
 import { fitSize } from "../../train/prepare.ts";
@@ -18,6 +18,8 @@ import { writeJsonAtomic } from "../atomic.ts";
 import { loadDataset } from "../data/fashionFiles.ts";
 import { acquireLock } from "../executors/local.ts";
 import { aggregateCompare, loadCompareRuns, writeCompareReport } from "../report/compareReport.ts";
+import { aggregateAttacks, loadAttackRuns } from "../report/compareAttacks.ts";
+import { attackLine, attackStage } from "./compareAttackStage.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
 import { checkSweepFolder, prepareOutDir, readRegularFile, readRunJson } from "../runFolder.ts";
 import { compareSpecOf } from "../sweep/verbSpecs.ts";
@@ -54,6 +56,7 @@ export function registerCompare(program: Command): void {
     .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, max: 1024, integer: true })))
     .option("--data <dir>", "folder with the Fashion-MNIST IDX files")
     .option("--allow-sample", "fall back to the bundled sample when the full data is absent")
+    .option("--no-attacks", "skip the attack stage (FGSM/PGD-L∞ and held-out domain shift of every trained model, after training)")
     .addOption(runOption("device"))
     .action(async (opts) => {
       await useDevice(deviceFromFlags(opts)); // sigma choice runs here; the workers inherit the choice (NINR_DEVICE)
@@ -98,18 +101,24 @@ export function registerCompare(program: Command): void {
       log(`compare: ${jobs.length} runs (${order.length} methods x ${preset.models.length} models x ${preset.inits.length} inits x ${preset.seeds.length} seeds) on ${opts.executor === "queue" ? `queue '${opts.queue}'` : `${opts.workers ?? "all"} workers`} -> ${opts.out}`);
       // params: true, as the attack stage and later evaluations read the trained parameters.
       const executor = verbExecutor(opts, { outDir: opts.out, workers: opts.workers, data: { dataDir: opts.data, allowSample: Boolean(opts.allowSample) }, log, params: true, spec: () => compareSpecOf(opts) });
-      const outcomes = await executor.run(jobs, {
+      const ran = await executor.run(jobs, {
+        // Each trained model's attack job runs right after it (local executor; src/node/cli/compareAttackStage.ts).
+        followUp: (o) => (opts.attacks && o.job.kind === "compare" && o.status !== "failed" ? attackJobs(preset, [o.job]) : []),
         onJobDone: (o, done, total) => {
+          if (o.job.kind === "attack") return log(attackLine(o, done, total));
           const a = o.job.kind === "compare" ? o.job.spec : { method: "?", config: {} as { model?: string; init?: string; seed?: number } };
           const acc = typeof o.summary?.clean_test_acc === "number" ? ` clean ${(o.summary.clean_test_acc * 100).toFixed(1)}%` : "";
           log(`[${done}/${total}] ${a.config.model} ${a.config.init ?? "pytorch"} ${a.method} seed ${a.config.seed} ${o.status}${acc}${o.seconds ? ` (${o.seconds.toFixed(0)}s)` : ""}${o.error ? `\n  ${o.error.split("\n")[0]}` : ""}`);
         },
       });
+      const outcomes = ran.filter((o) => o.job.kind === "compare");
+      const attacks = opts.attacks ? await attackStage(preset, jobs, outcomes, { outDir: opts.out, workers: opts.workers, data: { dataDir: opts.data, allowSample: Boolean(opts.allowSample) }, log }) : { summaries: [], failed: 0, skipped: 0 };
       const rows = aggregateCompare(loadCompareRuns(outcomes.map((o) => executor.dirOf(o.job))), order);
-      await writeCompareReport(opts.out, rows, meta);
+      await writeCompareReport(opts.out, rows, meta, aggregateAttacks(attacks.summaries, order));
       process.stdout.write(readFileSync(join(opts.out, "compare.md"), "utf8") + `\nposter's table beside ours: ${join(opts.out, "poster.md")}\nreport: ${join(opts.out, "report.html")}\n`);
       const failed = outcomes.filter((o) => o.status === "failed");
       if (failed.length) throw new NinrError(`${failed.length} of ${outcomes.length} runs failed (first: ${failed[0].error?.split("\n")[0]}); rerun the same command to retry them`);
+      if (attacks.failed) throw new NinrError(`${attacks.failed} attack runs failed (see the lines above); rerun the same command to retry them`);
     });
 
   program
@@ -125,8 +134,9 @@ export function registerCompare(program: Command): void {
         if (!meta) throw new NinrError(`${join(dir, "compare-config.json")} is not a JSON object; rerun 'ninr compare' with the same flags to rewrite it (finished runs are kept)`);
         const order = Array.isArray(meta.methodOrder) ? meta.methodOrder.filter((m): m is string => typeof m === "string") : [];
         const runs = loadCompareRuns(dirs);
-        warnSkipped(runsDir, dirs, runs.length);
-        await writeCompareReport(dir, aggregateCompare(runs, order), { preset: shown(meta.preset), command: shown(meta.command), methodOrder: order, inits: meta.inits, sigmas: meta.sigmas });
+        const attacks = loadAttackRuns(dirs);
+        warnSkipped(runsDir, dirs, runs.length + attacks.length);
+        await writeCompareReport(dir, aggregateCompare(runs, order), { preset: shown(meta.preset), command: shown(meta.command), methodOrder: order, inits: meta.inits, sigmas: meta.sigmas }, aggregateAttacks(attacks, order));
         process.stdout.write(`rebuilt ${join(dir, "compare.md")}, poster.md, compare.json, compare.csv, plots, report.html\n`);
       } else if (existsSync(join(dir, "phases-config.json"))) {
         const meta = readRunJson(dir, "phases-config.json");
