@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestRedis, alive, descendants, freePort, groupAlive, ninr, skipReason, startRedis, stopAll, uniqueQueue, waitFor } from "./queueHarness.ts";
+import { describe, expect, it } from "vitest";
+import { alive, descendants, freePort, groupAlive, ninr, skipReason, uniqueQueue, useTestRedis, waitFor } from "./queueHarness.ts";
 
 const skip = skipReason();
 if (skip) console.warn(skip);
@@ -31,14 +31,7 @@ const readSweep = (out: string): SweepJson => JSON.parse(readFileSync(join(out, 
 const startedJobs = (log: string) => [...log.matchAll(/started (\w+) \(attempt/g)].map((m) => m[1]);
 
 describe.skipIf(skip !== null)("queue executor on a real Redis", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis({ aof: true });
-  }, 30_000);
-  afterAll(async () => {
-    stopAll();
-    await redis?.stop();
-  });
+  const redis = useTestRedis({ aof: true });
 
   it("a bad --redis URL or a Redis that is down exits 2 with one line, before anything is written", async () => {
     const spec = specFile({ experiment: "echo", count: 1 });

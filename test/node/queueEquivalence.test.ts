@@ -8,8 +8,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestRedis, ninr, skipReason, startRedis, stopAll, uniqueQueue } from "./queueHarness.ts";
+import { describe, expect, it } from "vitest";
+import { ninr, skipReason, uniqueQueue, useTestRedis } from "./queueHarness.ts";
 
 const skip = skipReason();
 if (skip) console.warn(skip);
@@ -34,14 +34,7 @@ const metricsOf = (dir: string) =>
     .map((l) => Object.fromEntries(Object.entries(JSON.parse(l) as Record<string, unknown>).filter(([k]) => !/second|time|wall/i.test(k))));
 
 describe.skipIf(skip !== null)("local, queue and index executors agree", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 30_000);
-  afterAll(async () => {
-    stopAll();
-    await redis?.stop();
-  });
+  const redis = useTestRedis();
 
   it("gives identical jobs, summaries and results tables", async () => {
     const root = mkdtempSync(join(tmpdir(), "ninr-equiv-"));

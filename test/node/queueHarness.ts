@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
 
 const BIN = join(import.meta.dirname, "../../bin/ninr.js");
 
@@ -85,6 +86,28 @@ export async function startRedis(opts: { aof?: boolean } = {}): Promise<TestRedi
   };
   await start();
   return { url, own: true, stop, start };
+}
+
+/**
+ * A Redis for the describe block it is called in: started before its tests, stopped after them
+ * with every `ninr` process they started. The handle's fields are live once the block runs.
+ */
+export function useTestRedis(opts: { aof?: boolean } = {}): Pick<TestRedis, "url" | "stop" | "start"> {
+  let r: TestRedis | undefined;
+  beforeAll(async () => {
+    r = await startRedis(opts);
+  }, 30_000);
+  afterAll(async () => {
+    stopAll();
+    await r?.stop();
+  });
+  return {
+    get url() {
+      return r!.url;
+    },
+    stop: () => r!.stop(),
+    start: () => r!.start(),
+  };
 }
 
 export type NinrProc = { proc: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> };

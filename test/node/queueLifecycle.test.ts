@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { planKey } from "../../src/node/executors/queueKeys.ts";
 import { checkSweepSpec, specHash } from "../../src/node/sweep/spec.ts";
-import { type TestRedis, alive, descendants, ninr, skipReason, startRedis, stopAll, uniqueQueue, waitFor } from "./queueHarness.ts";
+import { alive, descendants, ninr, skipReason, uniqueQueue, useTestRedis, waitFor } from "./queueHarness.ts";
 
 const skip = skipReason();
 if (skip) console.warn(skip);
@@ -41,14 +41,7 @@ async function withQueue<T>(url: string, name: string, f: (q: Queue, conn: Redis
 }
 
 describe.skipIf(skip !== null)("queue life cycle on a real Redis", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 30_000);
-  afterAll(async () => {
-    stopAll();
-    await redis?.stop();
-  });
+  const redis = useTestRedis();
 
   it("a worker sent SIGTERM mid-job finishes that job, publishes it once, takes no other and exits 0", async () => {
     const queue = uniqueQueue();

@@ -10,11 +10,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { planKey } from "../../src/node/executors/queueKeys.ts";
 import { readSweepSpec, specHash } from "../../src/node/sweep/spec.ts";
 import { SAMPLE } from "../helpers/cli.ts";
-import { type TestRedis, freePort, ninr, skipReason, startRedis, stopAll, uniqueQueue, waitFor } from "./queueHarness.ts";
+import { freePort, ninr, skipReason, uniqueQueue, useTestRedis, waitFor } from "./queueHarness.ts";
 
 const skip = skipReason();
 if (skip) console.warn(skip);
@@ -51,14 +51,7 @@ describe("the experiment verbs' --executor flags", () => {
 });
 
 describe.skipIf(skip !== null)("the experiment verbs on the queue and index executors", () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, 30_000);
-  afterAll(async () => {
-    stopAll();
-    await redis?.stop();
-  });
+  const redis = useTestRedis();
 
   it("phases: the index plan is the verb's jobs (a local rerun finds them all finished); the queue runs them on a worker and writes the report", async () => {
     const I = join(tmp(), "index");

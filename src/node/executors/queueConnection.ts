@@ -4,6 +4,7 @@
  * made the way BullMQ needs them (maxRetriesPerRequest null: commands wait through a Redis
  * restart while ioredis reconnects, instead of failing).
  */
+import { Queue } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import { NinrError } from "../../errors.ts";
 
@@ -59,3 +60,23 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<{ warni
     r.disconnect();
   }
 }
+
+/**
+ * Run `fn` with a connection and a BullMQ handle on `queueName`, for one-shot readers of a sweep
+ * (status, clean): Redis is checked reachable first (a clear error, not a hang), and both are
+ * closed after, whatever `fn` does.
+ */
+export async function withQueue<T>(url: string, queueName: string, fn: (conn: Redis, queue: Queue) => Promise<T>): Promise<T> {
+  await probeRedis(url);
+  const conn = bullConnection(url);
+  conn.on("error", () => {});
+  const queue = new Queue(queueName, { connection: conn });
+  queue.on("error", () => {});
+  try {
+    return await fn(conn, queue);
+  } finally {
+    await queue.close();
+    conn.disconnect();
+  }
+}
+

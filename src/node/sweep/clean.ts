@@ -10,10 +10,9 @@
  * then nothing is removed. Jobs are shared by hash between sweeps (the same job in two specs is
  * one queue job): a job another sweep's plan still lists is kept for that sweep.
  */
-import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { NinrError } from "../../errors.ts";
-import { bullConnection, probeRedis } from "../executors/queueConnection.ts";
+import { withQueue } from "../executors/queueConnection.ts";
 import { planKey, statsKey } from "../executors/queueKeys.ts";
 import { type SweepSpec, specHash } from "./spec.ts";
 
@@ -47,12 +46,7 @@ async function otherSweepsJobs(conn: Redis, queueName: string, ours: string): Pr
 export type CleanResult = { spec_hash: string; queue: string; jobs: number; removed: number; finished: number; failed: number; shared: number; missing: number };
 
 export async function cleanSweep(url: string, queueName: string, spec: SweepSpec, json: boolean): Promise<string> {
-  await probeRedis(url);
-  const conn = bullConnection(url);
-  conn.on("error", () => {});
-  const queue = new Queue(queueName, { connection: conn });
-  queue.on("error", () => {});
-  try {
+  return withQueue(url, queueName, async (conn, queue) => {
     const hash = specHash(spec);
     const key = planKey(queueName, hash);
     const hashes = [...new Set(planHashes(await conn.get(key)))];
@@ -80,8 +74,5 @@ export async function cleanSweep(url: string, queueName: string, spec: SweepSpec
       (r.shared ? `; kept ${r.shared} that another sweep's plan also lists` : "") +
       (r.missing ? `; ${r.missing} were no longer in the queue` : "")
     );
-  } finally {
-    await queue.close();
-    conn.disconnect();
-  }
+  });
 }

@@ -4,21 +4,15 @@
  * the plan's jobs under the spec's hash; job states come from BullMQ, who ran what and the
  * summaries from the workers' records (src/node/executors/queueKeys.ts).
  */
-import { Queue } from "bullmq";
 import { NinrError } from "../../errors.ts";
 import type { Job } from "../../experiments/jobs.ts";
-import { bullConnection, probeRedis } from "../executors/queueConnection.ts";
+import { withQueue } from "../executors/queueConnection.ts";
 import { parseJobStat, planKey, statsKey } from "../executors/queueKeys.ts";
 import { addWorkerFinish, emptyState, renderState } from "./liveView.ts";
 import { type SweepSpec, specHash } from "./spec.ts";
 
 export async function sweepStatus(url: string, queueName: string, spec: SweepSpec, json: boolean): Promise<string> {
-  await probeRedis(url);
-  const conn = bullConnection(url);
-  conn.on("error", () => {});
-  const queue = new Queue(queueName, { connection: conn });
-  queue.on("error", () => {});
-  try {
+  return withQueue(url, queueName, async (conn, queue) => {
     const hash = specHash(spec);
     const raw = await conn.get(planKey(queueName, hash));
     let jobs: Job[] = [];
@@ -54,8 +48,5 @@ export async function sweepStatus(url: string, queueName: string, spec: SweepSpe
         workers: Object.fromEntries([...s.workers].map(([id, w]) => [id, { done: w.done, seconds_per_job: w.seconds / w.done }])),
       });
     return renderState(`sweep ${hash.slice(0, 12)} (queue ${queueName})`, s, jobs).join("\n");
-  } finally {
-    await queue.close();
-    conn.disconnect();
-  }
+  });
 }
