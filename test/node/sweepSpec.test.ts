@@ -51,6 +51,7 @@ describe("sweep spec", () => {
     expect(specError({ experiment: "echo", count: 0 })).toMatch(/'count' is 0/);
     expect(specError({ experiment: "phases", optimizer: "rmsprop" })).toMatch(/'optimizer' is "rmsprop"; allowed: sgd\|adam/);
     expect(specError({ experiment: "phases", momentum: 1 })).toMatch(/'momentum' is 1; it must be a number from 0 to 0.999/);
+    expect(specError({ experiment: "phases", epochs: 0 })).toMatch(/.epochs. is 0/);
     expect(specError({ experiment: "phases", optimizer: "adam", momentum: 0.9 })).toMatch(/'momentum' is 0.9; it applies to sgd/);
     expect(specError({ experiment: "detector", preset: "huge" })).toMatch(/'preset' is "huge"; allowed: quick\|smoke\|paper/);
     expect(specError({ experiment: "detector", trainSize: -1 })).toMatch(/'trainSize' is -1; it must be a whole number from 0/);
@@ -87,9 +88,9 @@ describe("sweep spec", () => {
   });
 
   it("a verb's flags become the spec that names its jobs, and read back from the file it has the same hash", async () => {
-    const flags = { preset: "smoke", sigmas: [1, 10], seeds: 2, inits: ["pytorch", "pytorch"], optimizer: "sgd", momentum: 0.5, allowSample: true, workers: 3, json: true };
+    const flags = { preset: "smoke", sigmas: [1, 10], seeds: 2, inits: ["pytorch", "pytorch"], optimizer: "sgd", momentum: 0.5, epochs: 2, allowSample: true, workers: 3, json: true };
     const spec = phasesSpecOf(flags);
-    expect(spec).toEqual({ experiment: "phases", preset: "smoke", sigmas: [1, 10], seeds: 2, inits: ["pytorch"], optimizer: "sgd", momentum: 0.5, allowSample: true });
+    expect(spec).toEqual({ experiment: "phases", preset: "smoke", sigmas: [1, 10], seeds: 2, inits: ["pytorch"], optimizer: "sgd", momentum: 0.5, epochs: 2, allowSample: true });
     const file = join(mkdtempSync(join(tmpdir(), "ninr-vspec-")), "sweep-spec.json");
     writeFileSync(file, JSON.stringify(spec));
     expect(specHash(readSweepSpec(file))).toBe(specHash(spec));
@@ -98,9 +99,9 @@ describe("sweep spec", () => {
     const { loadDataset } = await import("../../src/node/data/fashionFiles.ts");
     const { fitSize } = await import("../../src/train/prepare.ts");
     const ds = loadDataset({ allowSample: true });
-    const ref = phaseJobs({ ...PHASES_PRESETS.smoke, seeds: [0, 1], optimizer: "sgd", momentum: 0.5 }, ds, { fitSize: fitSize(ds), sigmas: [1, 10] });
+    const ref = phaseJobs({ ...PHASES_PRESETS.smoke, seeds: [0, 1], optimizer: "sgd", momentum: 0.5, epochs: 2 }, ds, { fitSize: fitSize(ds), sigmas: [1, 10] });
     expect(jobs.map((j) => j.hash)).toEqual(ref.map((j) => j.hash));
-    expect(jobs.every((j) => j.kind === "phase" && j.spec.config.momentum === 0.5)).toBe(true);
+    expect(jobs.every((j) => j.kind === "phase" && j.spec.config.momentum === 0.5 && j.spec.config.epochs === 2)).toBe(true);
     expect(compareSpecOf({ preset: "quick", epochs: 2, workers: 1 })).toEqual({ experiment: "compare", preset: "quick", epochs: 2 });
     expect(detectorSpecOf({ preset: "smoke", trainSize: 0, width: 8 })).toEqual({ experiment: "detector", preset: "smoke", trainSize: 0, width: 8 });
     expect(detectorPresetOf(detectorSpecOf({ preset: "smoke", seeds: 2, trainSize: 0 }))).toEqual({ ...DETECTOR_PRESETS.smoke, seeds: [0, 1], trainSize: 0 });

@@ -34,6 +34,7 @@ export function registerPhases(program: Command): void {
     .addOption(new Option("--inits <list>", `weight-init schemes to sweep, e.g. pytorch,he-normal (${WEIGHT_INITS.join(", ")})`).argParser((raw: string) => raw.split(",").map((m) => oneOf("--inits", WEIGHT_INITS)(m.trim()))))
     .addOption(new Option("--optimizer <name>", "optimizer of every run: sgd | adam (docs/method.md §2.3: Adam has no k edge; the SGD rule is shown)").argParser(oneOf("--optimizer", ["sgd", "adam"] as const)))
     .addOption(new Option("--momentum <beta>", "heavy-ball momentum of every run, in [0, 1) (the catapult edge moves to k = 2 (1 + beta))").argParser(num("--momentum", { min: 0, max: 0.999 })))
+    .addOption(new Option("--epochs <n>", "epochs of every run (default: the preset's; longer runs let slow NIW decay be observed, docs/method.md §2.6)").argParser(num("--epochs", { min: 1, max: 100000, integer: true })))
     .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, max: 1024, integer: true })))
     .option("--data <dir>", "folder with the Fashion-MNIST IDX files")
     .option("--allow-sample", "fall back to the bundled sample when the full data is absent")
@@ -50,6 +51,7 @@ export function registerPhases(program: Command): void {
         seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds,
         optimizer: opts.optimizer ?? base.optimizer,
         momentum: opts.momentum ?? base.momentum,
+        epochs: opts.epochs ?? base.epochs,
       };
       if (preset.optimizer === "adam" && preset.momentum) throw new NinrError(`--momentum ${preset.momentum} applies to sgd; adam has its own b1 (0.9): drop --momentum or use --optimizer sgd`);
       // A bounded grid, checked before anything is written (each point is a training run).

@@ -59,6 +59,7 @@ export function phasesPresetOf(spec: Extract<SweepSpec, { experiment: "phases" }
     lrs: spec.lrs ?? base.lrs,
     seeds: seedList(spec.seeds, base.seeds),
     optimizer: spec.optimizer ?? base.optimizer,
+    epochs: spec.epochs ?? base.epochs,
     momentum: spec.momentum ?? base.momentum,
   };
 }

@@ -31,7 +31,7 @@ export type TrainGridSpec = {
   saveParams?: boolean;
   curvature?: boolean;
 };
-export type PhasesSweepSpec = { experiment: "phases"; preset: string; sigmas?: number[]; lrs?: number[]; seeds?: number; models?: string[]; inits?: WeightInit[]; optimizer?: OptimizerName; momentum?: number };
+export type PhasesSweepSpec = { experiment: "phases"; preset: string; sigmas?: number[]; lrs?: number[]; seeds?: number; models?: string[]; inits?: WeightInit[]; optimizer?: OptimizerName; momentum?: number; epochs?: number };
 export type CompareSweepSpec = { experiment: "compare"; preset: string; seeds?: number; models?: string[]; inits?: WeightInit[]; epochs?: number };
 /** `ninr detector`'s jobs (the training runs; its evaluation and report run where `ninr detector` runs). */
 export type DetectorSweepSpec = { experiment: "detector"; preset: string; seeds?: number; epochs?: number; width?: number; trainSize?: number };
@@ -41,7 +41,7 @@ export type SweepSpec = (TrainGridSpec | PhasesSweepSpec | CompareSweepSpec | De
 export const EXPERIMENTS = ["train-grid", "phases", "compare", "detector", "echo"] as const;
 const KEYS: Record<(typeof EXPERIMENTS)[number], string[]> = {
   "train-grid": ["base", "grid", "saveParams", "curvature"],
-  phases: ["preset", "sigmas", "lrs", "seeds", "models", "inits", "optimizer", "momentum"],
+  phases: ["preset", "sigmas", "lrs", "seeds", "models", "inits", "optimizer", "momentum", "epochs"],
   compare: ["preset", "seeds", "models", "inits", "epochs"],
   detector: ["preset", "seeds", "epochs", "width", "trainSize"],
   echo: ["count", "ms"],
@@ -120,7 +120,8 @@ export function checkSweepSpec(raw: unknown, where = "sweep spec"): SweepSpec {
         if (o.momentum !== undefined && (typeof o.momentum !== "number" || !(o.momentum >= 0 && o.momentum <= 0.999))) fail(where, "momentum", o.momentum, "it must be a number from 0 to 0.999 (heavy-ball beta)");
         if (o.momentum !== undefined) out.momentum = o.momentum;
         if (out.optimizer === "adam" && o.momentum) fail(where, "momentum", o.momentum, "it applies to sgd; adam has its own b1 (0.9): drop it or use optimizer sgd");
-      } else if (o.epochs !== undefined) out.epochs = count(where, "epochs", o.epochs, 100000);
+      }
+      if (o.epochs !== undefined) out.epochs = count(where, "epochs", o.epochs, 100000);
       return out as SweepSpec;
     }
     case "detector": {

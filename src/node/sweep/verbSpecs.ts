@@ -17,7 +17,7 @@ function given(o: Flags, keys: string[]): Flags {
 const sample = (o: Flags) => (o.allowSample ? { allowSample: true } : {});
 
 export function phasesSpecOf(o: Flags): PhasesSweepSpec & SweepSpec {
-  return checkSweepSpec({ experiment: "phases", preset: o.preset, ...given(o, ["sigmas", "lrs", "seeds", "models", "inits", "optimizer", "momentum"]), ...sample(o) }, "ninr phases flags") as PhasesSweepSpec & SweepSpec;
+  return checkSweepSpec({ experiment: "phases", preset: o.preset, ...given(o, ["sigmas", "lrs", "seeds", "models", "inits", "optimizer", "momentum", "epochs"]), ...sample(o) }, "ninr phases flags") as PhasesSweepSpec & SweepSpec;
 }
 
 export function compareSpecOf(o: Flags): CompareSweepSpec & SweepSpec {
