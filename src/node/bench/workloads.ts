@@ -21,6 +21,7 @@
  *                        machine_busy: the whole machine's, which includes anything else running)
  */
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
@@ -75,9 +76,9 @@ export type Measured = { values: number[]; maxrss_mb?: number; [k: string]: unkn
  * Run a command in `cwd`, return its last stdout line as JSON (async, so the event loop stays
  * free). The protocol of every side: child.ts, reference.py, bench/tfjs.ts.
  */
-export function runJson(cmd: string, args: string[], what: string, cwd = HERE): Promise<Measured> {
+export function runJson(cmd: string, args: string[], what: string, cwd = HERE, env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -96,8 +97,29 @@ export function runJson(cmd: string, args: string[], what: string, cwd = HERE): 
 }
 
 const ours = (workload: string, reps: number, threads: number) => runJson(process.execPath, [...TSX_IMPORT, "child.ts", workload, String(reps), String(threads)], `ours ${workload}`);
+/**
+ * The reference's environment. On a VM whose CPU reports a generic model name, OpenBLAS 0.3.21
+ * does not recognise the core and falls back to its Prescott (SSE3) kernels: measured here
+ * (2026-12-07) PyTorch's W1 ran 6,489 instead of 11,656 samples/s, which doubled every ratio.
+ * Where the CPU has AVX2 and FMA (all Haswell kernels need) and the user set no core type, the
+ * reference gets OPENBLAS_CORETYPE=Haswell; `openblas_core` in the report says what it used.
+ */
+export function referenceEnv(env: NodeJS.ProcessEnv = process.env, cpuinfo = readCpuinfo()): NodeJS.ProcessEnv {
+  if (env.OPENBLAS_CORETYPE) return env;
+  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? "").trim().split(/\s+/));
+  return flags.has("avx2") && flags.has("fma") ? { ...env, OPENBLAS_CORETYPE: "Haswell" } : env;
+}
+
+function readCpuinfo(): string {
+  try {
+    return readFileSync("/proc/cpuinfo", "utf8");
+  } catch {
+    return ""; // not Linux: OpenBLAS's own detection stands
+  }
+}
+
 const torchRef = (workload: string, reps: number, threads: number, extra: string[] = []) =>
-  runJson(PYTHON, ["reference.py", workload, String(reps), String(threads), ...extra], `PyTorch ${workload}`);
+  runJson(PYTHON, ["reference.py", workload, String(reps), String(threads), ...extra], `PyTorch ${workload}`, HERE, referenceEnv());
 
 export type BenchOptions = {
   rounds: number;

@@ -109,3 +109,14 @@ describe("ninr bench", () => {
     expect(r.stderr).toMatch(/unknown workload 'warp_drive'/);
   }, 60_000);
 });
+
+describe("the PyTorch reference's environment", () => {
+  it("forces OpenBLAS's Haswell kernels where the CPU has AVX2 and FMA, unless the user chose a core", async () => {
+    const { referenceEnv } = await import("../../../src/node/bench/workloads.ts");
+    const avx2 = "processor\t: 0\nflags\t\t: fpu sse sse2 avx fma avx2 bmi2\n";
+    expect(referenceEnv({ PATH: "/bin" }, avx2)).toEqual({ PATH: "/bin", OPENBLAS_CORETYPE: "Haswell" });
+    expect(referenceEnv({ OPENBLAS_CORETYPE: "SkylakeX" }, avx2).OPENBLAS_CORETYPE).toBe("SkylakeX");
+    expect(referenceEnv({}, "flags\t\t: fpu sse sse2 avx\n").OPENBLAS_CORETYPE).toBeUndefined();
+    expect(referenceEnv({}, "").OPENBLAS_CORETYPE).toBeUndefined();
+  });
+});
