@@ -10,10 +10,10 @@
  * hash): jobs carry no local paths. The source job's config is part of this job's spec, so the
  * network is rebuilt from data and the stored tensors are checked against it.
  */
+import { tree } from "@jax-js/jax";
 import { type RunConfig, resolveConfig } from "../config.ts";
 import { head } from "../data/dataset.ts";
 import { NinrError } from "../errors.ts";
-import { tree } from "@jax-js/jax";
 import { makeStepFns } from "../train/step.ts";
 import { type AttackName, evaluateAdversarial } from "./adversarial.ts";
 import { type DomainShiftName, evaluateDomainShift } from "./domainShift.ts";

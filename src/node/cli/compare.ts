@@ -22,6 +22,7 @@ import { aggregateAttacks, loadAttackRuns } from "../report/compareAttacks.ts";
 import { attackLine, attackStage } from "./compareAttackStage.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
 import { checkSweepFolder, prepareOutDir, readRegularFile, readRunJson } from "../runFolder.ts";
+import { comparePresetOf } from "../sweep/expand.ts";
 import { compareSpecOf } from "../sweep/verbSpecs.ts";
 import { addExecutorFlags, checkExecutorFlags, verbExecutor, writeIndexPlan } from "./executorFlags.ts";
 import { num, oneOf } from "./flags.ts";
@@ -65,14 +66,8 @@ export function registerCompare(program: Command): void {
       checkSweepFolder(opts.out, ["sigmas.json", "compare-config.json"]);
       acquireLock(opts.out); // before anything is written: a second sweep on this folder stops here (released at exit)
       if (opts.executor === "index") return writeIndexPlan(compareSpecOf(opts), opts.out, { data: { dataDir: opts.data, allowSample: Boolean(opts.allowSample) }, log: (s) => process.stderr.write(s + "\n"), rerun: "compare" });
-      const base = COMPARE_PRESETS[opts.preset];
-      const preset: ComparePreset = {
-        ...base,
-        models: opts.models ?? base.models,
-        inits: opts.inits ?? base.inits,
-        seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds,
-        budget: opts.epochs ? Object.fromEntries(Object.entries(base.budget).map(([m, b]) => [m, { ...b, epochs: opts.epochs }])) : base.budget,
-      };
+      // The preset with the flags applied, through the same spec a queued or indexed run uses.
+      const preset: ComparePreset = comparePresetOf(compareSpecOf(opts));
       checkSigmaTolerance(preset.sigmaSearch.tol);
       const log = (s: string) => process.stderr.write(s + "\n");
       const ds = loadDataset({ dataDir: opts.data, allowSample: Boolean(opts.allowSample) });

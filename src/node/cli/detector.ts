@@ -24,7 +24,7 @@ import { acquireLock } from "../executors/local.ts";
 import { writeDetectorReport } from "../report/detectorReport.ts";
 import { writeShapePlots } from "../report/detectorShapes.ts";
 import { disposeRun, loadRun, prepareOutDir } from "../runFolder.ts";
-import { detectorExpansion } from "../sweep/expand.ts";
+import { detectorExpansion, detectorPresetOf } from "../sweep/expand.ts";
 import { detectorSpecOf } from "../sweep/verbSpecs.ts";
 import { addExecutorFlags, checkExecutorFlags, verbExecutor, writeIndexPlan } from "./executorFlags.ts";
 import { num, oneOf } from "./flags.ts";
@@ -69,8 +69,8 @@ export function registerDetector(program: Command): void {
     .addOption(new Option("--train-size <n>", "training images (0 = all; default: the preset's)").argParser(num("--train-size", { min: 0, max: 1e6, integer: true })))
     .addOption(new Option("--workers <n>", "parallel worker processes (default: cores)").argParser(num("--workers", { min: 1, integer: true })))
     .action(async (opts) => {
-      const base = DETECTOR_PRESETS[opts.preset];
-      const p: DetectorPreset = { ...base, seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds, epochs: opts.epochs ?? base.epochs, width: opts.width ?? base.width, trainSize: opts.trainSize ?? base.trainSize };
+      // The preset with the flags applied, through the same spec a queued or indexed run uses.
+      const p: DetectorPreset = detectorPresetOf(detectorSpecOf(opts));
       await checkExecutorFlags(opts);
       prepareOutDir(opts.out);
       acquireLock(opts.out);

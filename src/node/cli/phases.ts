@@ -15,6 +15,7 @@ import { loadDataset } from "../data/fashionFiles.ts";
 import { acquireLock } from "../executors/local.ts";
 import { loadPhaseRuns, writePhasesReport } from "../report/phasesReport.ts";
 import { checkSweepFolder, prepareOutDir } from "../runFolder.ts";
+import { phasesPresetOf } from "../sweep/expand.ts";
 import { phasesSpecOf } from "../sweep/verbSpecs.ts";
 import { addExecutorFlags, checkExecutorFlags, verbExecutor, writeIndexPlan } from "./executorFlags.ts";
 import { num, numList, oneOf } from "./flags.ts";
@@ -42,18 +43,10 @@ export function registerPhases(program: Command): void {
     .option("--json", "print the summary as JSON on stdout")
     .action(async (opts) => {
       await useDevice(deviceFromFlags(opts)); // the workers inherit the choice (NINR_DEVICE)
-      const base = PHASES_PRESETS[opts.preset];
-      const preset = {
-        ...base,
-        models: opts.models ?? base.models,
-        inits: opts.inits ?? base.inits,
-        lrs: opts.lrs ?? base.lrs,
-        seeds: opts.seeds ? Array.from({ length: opts.seeds }, (_, i) => i) : base.seeds,
-        optimizer: opts.optimizer ?? base.optimizer,
-        momentum: opts.momentum ?? base.momentum,
-        epochs: opts.epochs ?? base.epochs,
-      };
-      if (preset.optimizer === "adam" && preset.momentum) throw new NinrError(`--momentum ${preset.momentum} applies to sgd; adam has its own b1 (0.9): drop --momentum or use --optimizer sgd`);
+      const optimizer = opts.optimizer ?? PHASES_PRESETS[opts.preset].optimizer;
+      if (optimizer === "adam" && opts.momentum) throw new NinrError(`--momentum ${opts.momentum} applies to sgd; adam has its own b1 (0.9): drop --momentum or use --optimizer sgd`);
+      // The preset with the flags applied, through the same spec a queued or indexed run uses.
+      const preset = phasesPresetOf(phasesSpecOf(opts));
       // A bounded grid, checked before anything is written (each point is a training run).
       const points = (opts.sigmas?.length ?? 1) * preset.lrs.length * preset.seeds.length * preset.models.length * preset.inits.length;
       if (points > 5000) throw new NinrError(`--sigmas x --lrs x --seeds x --models x --inits make ${points} runs; at most 5000 per sweep (split it over several --out folders)`);

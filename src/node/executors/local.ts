@@ -130,28 +130,28 @@ export class LocalExecutor implements Executor {
       changed = new Promise<void>((r) => (wake = r));
       w();
     };
-    const add = (job: Job, front: boolean) => {
-      if (front) {
-        if (unique.has(job.hash)) return;
-        unique.set(job.hash, job);
-      }
+    /** Report a job as cached, or queue it: at the end, or next in line for a follow-up (so it runs soon after the job it follows). */
+    const enqueue = (job: Job, followUp: boolean) => {
       const summary = readSummary(this.dirOf(job));
       if (summary) return report({ job, status: "cached", summary, seconds: 0 });
       // A summary.json that is there but unreadable (torn, empty, hand-edited) is not a result.
       if (existsSync(join(this.dirOf(job), RUN_FILES.summary))) process.stderr.write(`note: ${join(this.dirOf(job), RUN_FILES.summary)} is damaged; recomputing that run\n`);
-      // Follow-ups go next in line, so they run soon after the job they follow.
-      if (front) todo.splice(next, 0, job);
+      if (followUp) todo.splice(next, 0, job);
       else todo.push(job);
     };
     const report = (o: JobOutcome) => {
       outcomes.push(o);
       ro.onJobDone?.(o, ++finished, unique.size);
-      for (const f of ro.followUp?.(o) ?? []) add(f, true);
+      for (const f of ro.followUp?.(o) ?? [])
+        if (!unique.has(f.hash)) {
+          unique.set(f.hash, f);
+          enqueue(f, true);
+        }
       signal();
     };
     // Every given job counts in the totals reported from the start; follow-ups add to them.
     for (const job of jobs) unique.set(job.hash, job);
-    for (const job of [...unique.values()]) add(job, false);
+    for (const job of [...unique.values()]) enqueue(job, false);
     const nWorkers = Math.max(1, Math.min(this.opts.workers ?? availableParallelism(), todo.length));
     const runWorker = async () => {
       for (;;) {
