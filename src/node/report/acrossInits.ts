@@ -5,10 +5,10 @@
  */
 import { toMarkdown } from "../../report/tables.ts";
 import { compareGroups, type CompareRow } from "./compareRows.ts";
-import { VERDICT_QUESTIONS, verdicts } from "./verdicts.ts";
+import { VERDICT_QUESTIONS, signed, verdicts } from "./verdicts.ts";
 
 export const ACROSS_NOTE =
-  "Per model, NINR row and question: the answer at each weight init (yes/no, with the difference of means in points) and whether all inits agree. " +
+  "Per model, NINR row and question: the answer at each weight init (yes: in every seed, no: in none, mixed: in some; with the mean paired difference in points and the seeds that pass) and whether all inits agree. " +
   "A conclusion that holds at one init and not at another is a property of the initialisation, not of NINR alone.";
 
 /** The across-inits table; empty when no model was run at two or more inits. */
@@ -25,12 +25,12 @@ export function acrossInitsTable(rows: CompareRow[]): string {
       for (const q of VERDICT_QUESTIONS) {
         const answers = inits.map((init) => byInit.get(init)!.find((r) => r.method === method)?.answers[q.key] ?? null);
         const known = answers.filter((a) => a !== null);
-        const holds = known.length < inits.length ? "n/a" : known.every((a) => a!.ok === known[0]!.ok) ? `holds (${known[0]!.ok ? "yes" : "no"} at every init)` : "differs";
+        const holds = known.length < inits.length ? "n/a" : known.every((a) => a!.answer === known[0]!.answer) ? `holds (${known[0]!.answer} at every init)` : "differs";
         out.push({
           model,
           method,
           question: q.key === "clean" ? "clean within 2 of vanilla" : `ahead at ${q.title.replace(" − best baseline", "")}`,
-          ...Object.fromEntries(inits.map((init, i) => [init, answers[i] === null ? "n/a" : `${answers[i]!.ok ? "yes" : "no"} (${answers[i]!.d >= 0 ? "+" : "−"}${Math.abs(answers[i]!.d).toFixed(1)})`])),
+          ...Object.fromEntries(inits.map((init, i) => [init, answers[i] === null ? "n/a" : `${answers[i]!.answer} (${signed(answers[i]!.d)}, ${answers[i]!.passed}/${answers[i]!.n})`])),
           holds,
         });
       }

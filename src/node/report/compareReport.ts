@@ -134,6 +134,7 @@ export function aggregateCompare(runs: (CompareRunSummary & { init?: string; cdt
         per_corruption_acc: Object.fromEntries(names.map((n) => [n, mean(rs.map((r) => r.robustness.per_corruption[n]).filter(isNum))])),
         relative_corruption_error: rel.length ? mean(rel) : null,
         diverged_runs: rs.filter((r) => r.diverged).length,
+        per_seed: rs.map((r) => ({ seed: r.seed, clean: r.clean_test_acc, unclipped: { ...(r.robustness.gaussian_unclipped ?? {}) }, clipped: { ...(r.robustness.gaussian_clipped ?? {}) } })),
       });
     }
   markHoldoutChoice(rows);
@@ -209,8 +210,9 @@ export function compareTable(rows: CompareRow[]): string {
 }
 
 const VERDICT_NOTE =
-  "Differences of means over seeds, in points. Best baseline: the best of vanilla and the holdout's L2 and Dropout choices at that noise level. " +
-  "Read them against the ± spreads above: with few seeds a difference smaller than the spread is not a finding.";
+  "Paired by seed, in points: mean ± sample std over seeds of (NINR − vanilla) on clean data and (NINR − best baseline) under test noise, then the answer and the seeds in which it holds " +
+  "(within 2 / ahead only when it holds in every seed, not when in none, mixed otherwise). Best baseline: of vanilla and the holdout's L2 and Dropout choices, the one with the best mean at that noise level. " +
+  "With three seeds a mixed answer, or a difference smaller than its spread, is not a finding.";
 
 const COMPARE_INTRO =
   "Accuracy in %, mean ± std over seeds (sample std). One table per model and weight init. " +

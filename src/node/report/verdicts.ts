@@ -2,20 +2,27 @@
  * The comparison's questions (docs/method.md §4.2) answered from its rows: for each NINR row of
  * one model and init, is clean accuracy within 2 points of vanilla, and is it ahead of the best
  * of vanilla and the holdout's L2 and Dropout choices at each test-noise level, unclipped and
- * clipped? Differences of means in points; the report reads them against the spreads.
+ * clipped? Differences are paired by seed (same seed: same data split, batches and base init), so
+ * the answer says in how many seeds it holds: "yes" in every seed, "no" in none, else "mixed".
  */
 import { toMarkdown } from "../../report/tables.ts";
-import type { CompareRow } from "./compareRows.ts";
+import { mean, sampleStd } from "../../stats.ts";
+import type { CompareRow, SeedAccuracies } from "./compareRows.ts";
 
 /** Test-noise levels of the questions (strings: the keys of the rows' accuracy maps). */
 export const TEST_NOISE = ["0.3", "0.5", "1"];
 
 export const NINR_ROWS = ["in-NINR decay", "in-NINR catapult", "full-NINR decay", "full-NINR catapult"];
 
-/** One answer of the comparison: a difference of means in points and whether it passes. */
-export type Verdict = { d: number; ok: boolean } | null;
+/**
+ * One answer of the comparison: the mean and sample std over seeds of the paired difference in
+ * points, the seeds paired and how many of them pass; `answer` is "yes" when every seed passes,
+ * "no" when none does, "mixed" otherwise. Rows without per-seed values (older compare.json) pair
+ * the means: n = 1.
+ */
+export type Verdict = { d: number; sd: number; n: number; passed: number; answer: "yes" | "no" | "mixed" };
 /** The answers for one NINR row: clean within 2 points of vanilla; ahead of the best baseline at each unclipped (u) and clipped (c) test-noise level. */
-export type RowVerdicts = { method: string; seeds: number; answers: Record<string, Verdict> };
+export type RowVerdicts = { method: string; seeds: number; answers: Record<string, Verdict | null> };
 
 /** The questions' keys and titles, in table order. */
 export const VERDICT_QUESTIONS: { key: string; title: string }[] = [
@@ -24,49 +31,85 @@ export const VERDICT_QUESTIONS: { key: string; title: string }[] = [
   ...TEST_NOISE.map((s) => ({ key: `c${s}`, title: `clipped s=${s} − best baseline` })),
 ];
 
+type Metric = (x: SeedAccuracies) => number | undefined;
+const meanMetric = (r: CompareRow, key: string): number | undefined =>
+  key === "clean" ? r.clean_acc_mean : (key[0] === "u" ? r.gaussian_unclipped_acc : r.gaussian_clipped_acc)[key.slice(1)];
+const seedMetric = (key: string): Metric => (x) => (key === "clean" ? x.clean : (key[0] === "u" ? x.unclipped : x.clipped)[key.slice(1)]);
+
+/** Paired differences (mine − theirs, in points) over the seeds both rows have, judged per seed by `pass`. */
+function paired(mine: CompareRow, theirs: CompareRow, key: string, pass: (d: number) => boolean): Verdict | null {
+  let ds: number[];
+  if (mine.per_seed && theirs.per_seed) {
+    const at = seedMetric(key);
+    ds = [];
+    for (const a of mine.per_seed) {
+      const b = theirs.per_seed.find((x) => x.seed === a.seed);
+      const va = at(a);
+      const vb = b ? at(b) : undefined;
+      if (va !== undefined && vb !== undefined && Number.isFinite(va) && Number.isFinite(vb)) ds.push((va - vb) * 100);
+    }
+  } else {
+    const va = meanMetric(mine, key);
+    const vb = meanMetric(theirs, key);
+    ds = va !== undefined && vb !== undefined && Number.isFinite(va) && Number.isFinite(vb) ? [(va - vb) * 100] : [];
+  }
+  if (!ds.length) return null;
+  const passed = ds.filter(pass).length;
+  return { d: mean(ds), sd: sampleStd(ds), n: ds.length, passed, answer: passed === ds.length ? "yes" : passed === 0 ? "no" : "mixed" };
+}
+
 /**
- * The questions of the comparison for one model and init (docs/method.md §4.2), as differences of
- * means in points: does each NINR row stay within 2 points of vanilla on clean data, and is it
- * ahead of the best of vanilla and the holdout's L2 and Dropout choices under unclipped and
- * clipped test noise s = 0.3, 0.5, 1? Empty when there is no vanilla row or no NINR row.
+ * The questions of the comparison for one model and init (docs/method.md §4.2): does each NINR row
+ * stay within 2 points of vanilla on clean data, and is it ahead of the best baseline under
+ * unclipped and clipped test noise s = 0.3, 0.5, 1? The best baseline at a level is the one of
+ * vanilla and the holdout's L2 and Dropout choices with the best mean there; the NINR row is then
+ * compared with it seed by seed. Empty when there is no vanilla row or no NINR row.
  */
 export function verdicts(rows: CompareRow[]): RowVerdicts[] {
   const vanilla = rows.find((r) => r.family === "vanilla");
   const ninr = rows.filter((r) => r.family !== null && NINR_ROWS.includes(r.family));
   if (!vanilla || !ninr.length) return [];
   const baselines = [vanilla, ...rows.filter((r) => (r.family === "L2" || r.family === "Dropout") && r.holdout_choice)];
-  const ahead = (r: CompareRow, mode: "unclipped" | "clipped", s: string): Verdict => {
-    const acc = (x: CompareRow) => (mode === "unclipped" ? x.gaussian_unclipped_acc : x.gaussian_clipped_acc)[s];
-    const best = Math.max(...baselines.map(acc).filter((v) => v !== undefined && Number.isFinite(v)));
-    const mine = acc(r);
-    if (mine === undefined || !Number.isFinite(mine) || !Number.isFinite(best)) return null;
-    const d = (mine - best) * 100;
-    return { d, ok: d > 0 };
+  const best = (key: string): CompareRow | null => {
+    let b: CompareRow | null = null;
+    for (const r of baselines) {
+      const v = meanMetric(r, key);
+      if (v !== undefined && Number.isFinite(v) && (b === null || v > (meanMetric(b, key) as number))) b = r;
+    }
+    return b;
   };
-  return ninr.map((r) => {
-    const d = (r.clean_acc_mean - vanilla.clean_acc_mean) * 100;
-    return {
-      method: r.method,
-      seeds: r.seeds,
-      answers: {
-        clean: Number.isFinite(d) ? { d, ok: d >= -2 } : null,
-        ...Object.fromEntries(TEST_NOISE.map((s) => [`u${s}`, ahead(r, "unclipped", s)])),
-        ...Object.fromEntries(TEST_NOISE.map((s) => [`c${s}`, ahead(r, "clipped", s)])),
-      },
-    };
-  });
+  const noiseKeys = VERDICT_QUESTIONS.map((q) => q.key).filter((k) => k !== "clean");
+  return ninr.map((r) => ({
+    method: r.method,
+    seeds: r.seeds,
+    answers: {
+      clean: paired(r, vanilla, "clean", (d) => d >= -2),
+      ...Object.fromEntries(
+        noiseKeys.map((key) => {
+          const b = best(key);
+          const mine = meanMetric(r, key);
+          return [key, b === null || mine === undefined || !Number.isFinite(mine) ? null : paired(r, b, key, (d) => d > 0)];
+        }),
+      ),
+    },
+  }));
 }
 
-const signed = (d: number) => (d >= 0 ? `+${d.toFixed(1)}` : `−${Math.abs(d).toFixed(1)}`);
+export const signed = (d: number) => (d >= 0 ? `+${d.toFixed(1)}` : `−${Math.abs(d).toFixed(1)}`);
+
+/** "+4.5 ± 1.2 ahead 3/3": mean paired difference (± std over seeds when there are several), the answer, seeds that pass / seeds. */
+export function verdictCell(key: string, a: Verdict | null): string {
+  if (a === null) return "n/a";
+  const word = { yes: key === "clean" ? "within 2" : "ahead", no: key === "clean" ? "not within 2" : "not ahead", mixed: "mixed" }[a.answer];
+  return `${signed(a.d)}${a.n > 1 ? ` ± ${a.sd.toFixed(1)}` : ""} ${word} ${a.passed}/${a.n}`;
+}
 
 /** The verdicts of one model and init as a Markdown table (empty when there is nothing to compare). */
 export function verdictTable(rows: CompareRow[]): string {
   const v = verdicts(rows);
   if (!v.length) return "";
-  const cell = (key: string, a: Verdict) => (a === null ? "n/a" : `${signed(a.d)} ${key === "clean" ? (a.ok ? "within 2" : "not within 2") : a.ok ? "ahead" : "not ahead"}`);
   return toMarkdown(
-    v.map((r) => ({ method: r.method, ...Object.fromEntries(VERDICT_QUESTIONS.map((q) => [q.key, cell(q.key, r.answers[q.key])])), seeds: r.seeds })),
+    v.map((r) => ({ method: r.method, ...Object.fromEntries(VERDICT_QUESTIONS.map((q) => [q.key, verdictCell(q.key, r.answers[q.key])])), seeds: r.seeds })),
     [{ key: "method", title: "method" }, ...VERDICT_QUESTIONS, { key: "seeds", title: "seeds" }],
   );
 }
-

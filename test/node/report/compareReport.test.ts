@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type CompareRunSummary, aggregateCompare, compareTable, noiseCell, verdictTable } from "../../../src/node/report/compareReport.ts";
+import { verdictCell, verdicts } from "../../../src/node/report/verdicts.ts";
 import { POSTER_VALUES, posterMarkdown, posterTable } from "../../../src/node/report/poster.ts";
 import type { RobustnessSummary } from "../../../src/experiments/robustness.ts";
 
@@ -106,9 +107,34 @@ describe("verdict table", () => {
     const t = verdictTable(rows);
     expect(t.split("\n")[0]).toMatch(/^\| method +\| clean − vanilla +\| unclipped s=0\.3 − best baseline .*\| clipped s=1 − best baseline +\| seeds \|$/);
     const line = (m: string) => t.split("\n").find((l) => l.startsWith(`| ${m} `))!.split("|").map((c) => c.trim()).slice(1, -1);
-    expect(line("in-NINR decay")).toEqual(["in-NINR decay", "−1.5 within 2", "−2.5 not ahead", "−2.5 not ahead", "−2.5 not ahead", "−2.5 not ahead", "−2.5 not ahead", "−2.5 not ahead", "1"]);
-    expect(line("full-NINR catapult")).toEqual(["full-NINR catapult", "−5.0 not within 2", "+1.0 ahead", "+9.0 ahead", "+9.0 ahead", "−6.0 not ahead", "−6.0 not ahead", "−6.0 not ahead", "1"]);
+    expect(line("in-NINR decay")).toEqual(["in-NINR decay", "−1.5 within 2 1/1", "−2.5 not ahead 0/1", "−2.5 not ahead 0/1", "−2.5 not ahead 0/1", "−2.5 not ahead 0/1", "−2.5 not ahead 0/1", "−2.5 not ahead 0/1", "1"]);
+    expect(line("full-NINR catapult")).toEqual(["full-NINR catapult", "−5.0 not within 2 0/1", "+1.0 ahead 1/1", "+9.0 ahead 1/1", "+9.0 ahead 1/1", "−6.0 not ahead 0/1", "−6.0 not ahead 0/1", "−6.0 not ahead 0/1", "1"]);
     expect(verdictTable(rows.filter((r) => r.method !== "vanilla"))).toBe("");
+  });
+
+  it("pairs seeds: the answer holds in every seed, none, or some (mixed), with the spread of the paired differences", () => {
+    // vanilla 0.80 / 0.90 / 0.85 by seed; NINR clean 0.79 / 0.86 / 0.86 -> differences −1, −4, +1 points
+    const noisy = (acc: number, u05: number) => ({ robustness: { ...rob(acc), gaussian_unclipped: { "0": acc, "0.3": acc - 0.1, "0.5": u05, "1": acc - 0.5 } } });
+    const rows = aggregateCompare(
+      [
+        run("vanilla", 0, 0.8, noisy(0.8, 0.5)), run("vanilla", 1, 0.9, noisy(0.9, 0.7)), run("vanilla", 2, 0.85, noisy(0.85, 0.6)),
+        // at unclipped s=0.5: NINR 0.55 / 0.72 / 0.58 against 0.5 / 0.7 / 0.6 -> +5, +2, −2
+        run("in-NINR decay", 0, 0.79, noisy(0.79, 0.55)), run("in-NINR decay", 1, 0.86, noisy(0.86, 0.72)), run("in-NINR decay", 2, 0.86, noisy(0.86, 0.58)),
+      ],
+      ["vanilla", "in-NINR decay"],
+    );
+    const [v] = verdicts(rows);
+    expect(v.answers.clean).toMatchObject({ n: 3, passed: 2, answer: "mixed" });
+    expect(v.answers.clean!.d).toBeCloseTo(-4 / 3, 9);
+    expect(v.answers.clean!.sd).toBeCloseTo(Math.sqrt(((-1 + 4 / 3) ** 2 + (-4 + 4 / 3) ** 2 + (1 + 4 / 3) ** 2) / 2), 9);
+    expect(v.answers["u0.5"]).toMatchObject({ n: 3, passed: 2, answer: "mixed" });
+    expect(v.answers["u0.5"]!.d).toBeCloseTo(5 / 3, 9);
+    // s=1 unclipped: acc − 0.5 for both -> clean differences again: −1, −4, +1: 1 of 3 ahead
+    expect(v.answers.u1).toMatchObject({ passed: 1, answer: "mixed" });
+    expect(verdictCell("u0.5", v.answers["u0.5"])).toBe(`+1.7 ± 3.5 mixed 2/3`);
+    // rows without per-seed values (an older compare.json) compare the means, one pair
+    const old = rows.map(({ per_seed, ...r }) => r);
+    expect(verdicts(old)[0].answers["u0.5"]).toMatchObject({ n: 1, passed: 1, answer: "yes" });
   });
 });
 
@@ -156,7 +182,7 @@ describe("conclusions across initialisations", () => {
     const rows = aggregateCompare([...at("pytorch", 0.795), ...at("he-normal", 0.75)], ["vanilla", "in-NINR decay"]);
     const table = acrossInitsTable(rows);
     const line = (q: string) => table.split("\n").find((l) => l.includes(q))!;
-    expect(line("clean within 2 of vanilla")).toMatch(/yes \(−0\.5\).*no \(−5\.0\).*differs/);
+    expect(line("clean within 2 of vanilla")).toMatch(/yes \(−0\.5, 1\/1\).*no \(−5\.0, 0\/1\).*differs/);
     expect(line("ahead at unclipped s=0.5")).toMatch(/no .*no .*holds \(no at every init\)/);
     // One init only: nothing to compare.
     expect(acrossInitsTable(aggregateCompare(at("pytorch", 0.9), ["vanilla", "in-NINR decay"]))).toBe("");
