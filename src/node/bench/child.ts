@@ -36,6 +36,16 @@ switch (workload) {
     result = { values: r.rates, unit: "samples/s", cores: r.cores };
     break;
   }
+  case "resnet_step": {
+    const r = await ours.stepRateDetail(ours.RESNET_STEP, ours.RESNET_BATCH, 2, reps, 2, ours.CALO_INFO);
+    result = { values: r.rates, unit: "samples/s", cores: r.cores };
+    break;
+  }
+  case "calo_generator": {
+    const r = ours.caloGeneratorRate(2000, reps);
+    result = { values: r.rates, unit: "images/CPU-s", wall_rates: r.wall_rates };
+    break;
+  }
   case "nin_overhead": {
     // With and without the input NIN alternately in one process (which goes first alternates
     // too), 2 x reps timings each: the ratio is the overhead, free of process-to-process variation.

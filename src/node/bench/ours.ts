@@ -8,6 +8,8 @@ import os from "node:os";
 import { join } from "node:path";
 import { numpy as np, random, tree } from "@jax-js/jax";
 import { resolveConfig, type RunConfig } from "../../config.ts";
+import { caloConfig } from "../../data/calo/config.ts";
+import { generateCalo } from "../../data/calo/generate.ts";
 import { type DataInfo, deviceBatch, range } from "../../data/dataset.ts";
 import { IMAGE_SIDE, NUM_CLASSES } from "../../data/fashion.ts";
 import { curvatureModelFor, makeCurvatureMeter } from "../../dynamics/curvature.ts";
@@ -28,6 +30,15 @@ export const FASHION_INFO: DataInfo = { inputShape: [IMAGE_SIDE, IMAGE_SIDE, 1],
 export const MLP_STEP = resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "none" });
 export const MLP_STEP_NIN = resolveConfig({ widths: [784, 512, 512, 512, 10], nin: "input", sigma: 1 });
 export const CNN_STEP = resolveConfig({ model: "cnn", nin: "none" });
+/**
+ * The detector's network (docs/method.md §6.2): ResNet-18, base width 16 (the detector's full
+ * preset; 64 is the standard width, about 16x the FLOPs), no NINs, on calorimeter-shaped inputs
+ * (16x16 cells x 6 channels, 2 classes), batch 64. Random inputs, like the other step workloads.
+ */
+export const RESNET_STEP = resolveConfig({ model: "resnet18", width: 16, nin: "none" });
+export const CALO_INFO: DataInfo = { inputShape: [16, 16, 6], classes: 2, range: [0, 1] };
+export const RESNET_BATCH = 64;
+
 /** W3: the default MLP 784-512-512-10, in-NINR, sigma 10; one batch of 256. */
 export const CURVATURE_CFG = resolveConfig({ nin: "input", sigma: 10 });
 export const CURVATURE_BATCH = 256;
@@ -45,12 +56,12 @@ const WARM_MS = 2000;
  * (params, optimizer state) is ready, so a threaded backend cannot hide work. Returns samples/s
  * and CPU-seconds per wall-second (cores in use).
  */
-export async function stepRateDetail(cfg: RunConfig, batch: number, steps: number, reps: number, warm = 3): Promise<{ rates: number[]; cores: number[] }> {
-  const fns = makeStepFns(cfg, FASHION_INFO);
+export async function stepRateDetail(cfg: RunConfig, batch: number, steps: number, reps: number, warm = 3, info: DataInfo = FASHION_INFO): Promise<{ rates: number[]; cores: number[] }> {
+  const fns = makeStepFns(cfg, info);
   let { params, state } = fns.net.init(random.key(0));
   let opt = fns.init(params);
-  const x = random.uniform(random.key(1), [batch, 784]);
-  const y = np.zeros([batch, 10]).add(0.1);
+  const x = random.uniform(random.key(1), [batch, info.inputShape.reduce((a, b) => a * b, 1)]);
+  const y = np.zeros([batch, info.classes]).add(1 / info.classes);
   const keys = random.split(random.key(2), 1000);
   let k = 0;
   const run = async (n: number) => {
@@ -205,4 +216,25 @@ export async function sweepRun(workers: number): Promise<{ jobs_per_min: number;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/**
+ * The synthetic calorimeter's generator (src/data/calo/generate.ts), nominal domain, everything
+ * on (showers, pile-up, noise): images per CPU-second of this process (on a busy machine the CPU
+ * rate says what one core does; wall-clock beside it), `reps` batches of n after a JIT warm-up.
+ */
+export function caloGeneratorRate(n: number, reps: number): { rates: number[]; wall_rates: number[] } {
+  generateCalo(caloConfig("nominal"), { n: 200, seed: 99 });
+  const rates: number[] = [];
+  const wall_rates: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    generateCalo(caloConfig("nominal"), { n, seed: r + 1 });
+    const wall = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    rates.push(n / ((c.user + c.system) / 1e6));
+    wall_rates.push(n / wall);
+  }
+  return { rates, wall_rates };
 }

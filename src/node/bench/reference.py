@@ -52,10 +52,48 @@ class CNN(nn.Module):
         return self.d2(F.relu(self.d1(x.flatten(1))))
 
 
-def train_step_rate(model, batch, steps):
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = None
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(out + (x if self.shortcut is None else self.shortcut(x)))
+
+
+class ResNet18(nn.Module):
+    """src/models/resnet.ts: CIFAR-style stem (3x3 stride-1 conv, no max-pool), 4 stages of 2
+    BasicBlocks at w, 2w, 4w, 8w, option-B shortcuts, global average pool, dense head."""
+    def __init__(self, side, channels, classes, w):
+        super().__init__()
+        self.shape = (channels, side, side)
+        self.stem = nn.Sequential(nn.Conv2d(channels, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w))
+        blocks, cin = [], w
+        for s in range(4):
+            cout = w * 2 ** s
+            for b in range(2):
+                blocks.append(BasicBlock(cin, cout, 2 if s > 0 and b == 0 else 1))
+                cin = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        # ours feeds NHWC images flat: same numbers of inputs, the layout does not change the work
+        x = F.relu(self.stem(x.view(-1, *self.shape)))
+        return self.fc(self.blocks(x).mean((2, 3)))
+
+
+def train_step_rate(model, batch, steps, inputs=784, classes=10):
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x = torch.rand(batch, 784)
-    y = torch.randint(0, 10, (batch,))
+    x = torch.rand(batch, inputs)
+    y = torch.randint(0, classes, (batch,))
     def step():
         opt.zero_grad()
         F.cross_entropy(model(x), y).backward()
@@ -142,6 +180,8 @@ elif workload == "mlp_step_nin":
     values, unit = train_step_rate(MLP([784, 512, 512, 512, 10], nin=True), 128, 10), "samples/s"
 elif workload == "cnn_step":
     values, unit = train_step_rate(CNN(), 128, 2), "samples/s"
+elif workload == "resnet_step":
+    values, unit = train_step_rate(ResNet18(16, 6, 2, 16), 64, 2, 16 * 16 * 6, 2), "samples/s"
 elif workload == "hvp":
     values, unit = hvp_ms(512), "ms"
 elif workload == "curvature":

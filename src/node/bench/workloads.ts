@@ -63,7 +63,7 @@ const PYTHON = "/usr/bin/python3";
  */
 const TSX_IMPORT = ["--import", pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href];
 
-export const WORKLOAD_NAMES = ["mlp_step", "mlp_step_2cores", "cnn_step", "cnn_step_2cores", "hvp", "curvature", "nin_overhead", "sweep"] as const;
+export const WORKLOAD_NAMES = ["mlp_step", "mlp_step_2cores", "cnn_step", "cnn_step_2cores", "resnet_step", "resnet_step_2cores", "hvp", "curvature", "nin_overhead", "calo_generator", "sweep"] as const;
 
 export function torchAvailable(): boolean {
   return spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
@@ -193,6 +193,8 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
   if (want("mlp_step_2cores")) await stepRow("mlp_step_2cores", "mlp_step", 3, cores);
   if (want("cnn_step")) await stepRow("cnn_step", "cnn_step", 2, 1);
   if (want("cnn_step_2cores")) await stepRow("cnn_step_2cores", "cnn_step", 2, cores);
+  if (want("resnet_step")) await stepRow("resnet_step", "resnet_step", 2, 1);
+  if (want("resnet_step_2cores")) await stepRow("resnet_step_2cores", "resnet_step", 2, cores);
   if (want("hvp")) await pair("hvp", 1, "ms", () => ours("hvp", 3, 1), torchSide("hvp", 3), pytorch, tfjsSide("hvp", 2), true);
   if (want("curvature")) {
     // The reference runs as many Lanczos steps as ours took (median), so both do the same work.
@@ -227,6 +229,11 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
     res.reference_runs = A.flatMap((m) => m.without as number[]);
     res.ratio = res.ninr / without;
     res.extra = { overhead_pct: (without / res.ninr - 1) * 100 };
+  }
+  if (want("calo_generator")) {
+    // Ours only: the generator is this toolkit's own (no reference implements it).
+    const { res, A } = await pair("calo_generator", 1, "images/CPU-s", () => ours("calo_generator", 3, 1), null, "none (our generator)", null);
+    res.extra = { wall_images_per_s: median(A.flatMap((m) => m.wall_rates as number[])) };
   }
   if (want("sweep")) {
     const { res, A, B } = await pair("sweep", cores, "jobs/min", () => ours("sweep", 1, cores), () => ours("sweep", 1, 1), "ours with 1 worker", null);
