@@ -74,6 +74,35 @@ export function readSummary(dir: string): Record<string, unknown> | null {
   return readRunJson(dir, RUN_FILES.summary);
 }
 
+/**
+ * A run's holdout accuracy per epoch, from the epoch records of its metrics.jsonl (in epoch
+ * order), or null when the file is missing, oversized or has no epoch record with a holdout
+ * accuracy. Lines that do not parse or lack the fields are skipped: the file is untrusted.
+ */
+export function readHoldoutCurve(dir: string): number[] | null {
+  const bytes = readRegularFile(join(dir, RUN_FILES.metrics), MAX_JSON_BYTES);
+  if (!bytes) return null;
+  const byEpoch = new Map<number, number>();
+  for (const line of bytes.toString("utf8").split("\n")) {
+    if (!line.includes('"epoch"')) continue;
+    try {
+      const m = JSON.parse(line);
+      if (m?.kind === "epoch" && Number.isInteger(m.epoch) && m.epoch >= 0 && typeof m.holdout_acc === "number" && Number.isFinite(m.holdout_acc)) byEpoch.set(m.epoch, m.holdout_acc);
+    } catch {
+      // a damaged line: skip it
+    }
+  }
+  if (!byEpoch.size) return null;
+  const epochs = [...byEpoch.keys()].sort((a, b) => a - b);
+  // A gap (a damaged line mid-curve) would shift later epochs: keep the contiguous start only.
+  const curve: number[] = [];
+  for (const [i, e] of epochs.entries()) {
+    if (e !== i) break;
+    curve.push(byEpoch.get(e)!);
+  }
+  return curve.length ? curve : null;
+}
+
 export function isDone(dir: string): boolean {
   return readSummary(dir) !== null;
 }

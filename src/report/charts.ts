@@ -56,8 +56,11 @@ export function lineChart(opts: LineChartOptions): VegaLiteSpec {
   const yScale = opts.logY ? { type: "log" as const } : { zero: false };
   // Legend symbols at full opacity (the band layer would otherwise make them faint).
   const legend = opts.points ? { symbolOpacity: 1 } : { symbolOpacity: 1, symbolType: "stroke", symbolStrokeWidth: 2.5 };
+  // Vega's default scheme has 10 colours and repeats them: more series (the comparison has 14
+  // methods) would share colours, so they get the 20-colour scheme.
+  const series = opts.color ? new Set(rows.map((r) => String(r[opts.color!]))).size : 0;
   const colorEnc = opts.color
-    ? { field: fieldRef(opts.color), type: "nominal" as const, title: opts.colorTitle ?? opts.color, legend }
+    ? { field: fieldRef(opts.color), type: "nominal" as const, title: opts.colorTitle ?? opts.color, legend, ...(series > 10 ? { scale: { scheme: "category20" } } : {}) }
     : undefined;
 
   const line = {

@@ -13,7 +13,7 @@ import { resolveConfig } from "../../src/config.ts";
 import { DENSE_LAYOUT, type HostTensor, encodeSafetensors } from "../../src/io/safetensors.ts";
 import { buildNetwork } from "../../src/models/network.ts";
 import { paramsToHost } from "../../src/experiments/record.ts";
-import { RUN_FILES, disposeRun, isDone, loadRun, readSummary, writeRunRecord } from "../../src/node/runFolder.ts";
+import { RUN_FILES, disposeRun, isDone, loadRun, readHoldoutCurve, readSummary, writeRunRecord } from "../../src/node/runFolder.ts";
 
 const cfg = resolveConfig({ widths: [784, 8, 6, 10], nin: "input", sigma: 1 });
 const FASHION = { inputShape: [28, 28, 1], classes: 10, range: [0, 1] as [number, number] };
@@ -82,5 +82,24 @@ describe("run records and done-ness", () => {
       expect(readSummary(dir), JSON.stringify(text)).toBeNull();
       expect(isDone(dir), JSON.stringify(text)).toBe(false);
     }
+  });
+});
+
+describe("holdout curve", () => {
+  const epoch = (e: number, acc: unknown) => JSON.stringify({ kind: "epoch", epoch: e, step: 10 * (e + 1), holdout_acc: acc });
+  const write = (lines: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), "ninr-curve-"));
+    writeFileSync(join(dir, RUN_FILES.metrics), lines.join("\n") + "\n");
+    return dir;
+  };
+  it("reads the epoch records' holdout accuracy in epoch order, skipping step records and damaged lines", () => {
+    const step = JSON.stringify({ kind: "step", step: 0, epoch: 0, loss: 2 });
+    expect(readHoldoutCurve(write([step, epoch(1, 0.8), "{\"kind\":\"epoch\", \"epo", epoch(0, 0.7), epoch(2, 0.85)]))).toEqual([0.7, 0.8, 0.85]);
+  });
+  it("keeps the contiguous start when an epoch is missing or not a number, and is null without one", () => {
+    expect(readHoldoutCurve(write([epoch(0, 0.7), epoch(1, "0.8"), epoch(2, 0.85)]))).toEqual([0.7]);
+    expect(readHoldoutCurve(write([epoch(1, 0.8)]))).toBeNull();
+    expect(readHoldoutCurve(write([epoch(0, null)]))).toBeNull();
+    expect(readHoldoutCurve(mkdtempSync(join(tmpdir(), "ninr-curve-")))).toBeNull();
   });
 });

@@ -14,7 +14,7 @@ import { TEST_NOISE, verdictTable } from "./verdicts.ts";
 
 export { verdictTable };
 import { writeFileAtomic, writeJsonAtomic } from "../atomic.ts";
-import { RUN_FILES, readRunJson, readSummary } from "../runFolder.ts";
+import { RUN_FILES, readHoldoutCurve, readRunJson, readSummary } from "../runFolder.ts";
 import { heatmap, lineChart } from "../../report/charts.ts";
 import { htmlReport } from "../../report/html.ts";
 import { writeChart } from "./render.ts";
@@ -22,7 +22,7 @@ import { formatMeanStd, toCsv, toMarkdown } from "../../report/tables.ts";
 import { GRID_FAMILIES, type SigmaChoice, methodFamily } from "../../experiments/compare.ts";
 import type { RobustnessSummary } from "../../experiments/robustness.ts";
 import { mean, sampleStd } from "../../stats.ts";
-import { type CompareRow, compareGroups } from "./compareRows.ts";
+import { type CompareRow, HOLDOUT_TAIL, compareGroups } from "./compareRows.ts";
 import { ADV_NOTE, type AttackRow, SHIFT_NOTE, attackTables } from "./compareAttacks.ts";
 import { posterMarkdown } from "./poster.ts";
 import { isCompareSummary } from "./summaryShapes.ts";
@@ -47,6 +47,8 @@ export type CompareRunSummary = {
   peak_holdout_acc?: number | null;
   sigma_choice?: SigmaChoice | null;
   robustness: RobustnessSummary;
+  /** Holdout accuracy per epoch (read from the run's metrics.jsonl, not its summary). */
+  holdout_curve?: number[] | null;
 };
 
 
@@ -66,7 +68,7 @@ export function loadCompareRuns(dirs: string[]): LoadedCompareRun[] {
     const config = readRunJson(dir, RUN_FILES.config);
     const cdt = Number(s.cdt ?? config?.cdt ?? 0);
     const init = typeof s.init === "string" ? s.init : typeof config?.init === "string" ? config.init : "pytorch";
-    out.push({ ...s, init, cdt: cdt > 0 ? cdt : null });
+    out.push({ ...s, init, cdt: cdt > 0 ? cdt : null, holdout_curve: readHoldoutCurve(dir) });
   }
   return out;
 }
@@ -103,6 +105,9 @@ export function aggregateCompare(runs: (CompareRunSummary & { init?: string; cdt
       const sigmas = rs.map((r) => r.sigma).filter(isNum);
       const cdts = rs.map((r) => r.cdt).filter(isNum);
       const family = methodFamily(method);
+      const curves = rs.map((r) => r.holdout_curve).filter((c): c is number[] => Array.isArray(c) && c.length > 0);
+      const tails = curves.filter((c) => c.length > HOLDOUT_TAIL).map((c) => (c[c.length - 1] - c[c.length - 1 - HOLDOUT_TAIL]));
+      const longest = Math.max(0, ...curves.map((c) => c.length));
       rows.push({
         method,
         family,
@@ -125,6 +130,9 @@ export function aggregateCompare(runs: (CompareRunSummary & { init?: string; cdt
         peak_holdout_mean: mean(peaks.map((r) => r.peak_holdout_acc).filter(isNum)),
         peak_holdout_std: std(peaks.map((r) => r.peak_holdout_acc).filter(isNum)),
         peak_at_last_epoch: peaks.filter((r) => r.peak_epoch === (r.epochs_run ?? r.epochs)).length,
+        holdout_tail_gain_mean: mean(tails),
+        holdout_tail_gain_std: std(tails),
+        holdout_curve_mean: Array.from({ length: longest }, (_, e) => mean(curves.filter((c) => c.length > e).map((c) => c[e]))),
         gaussian_unclipped_acc: gauss("gaussian_unclipped", mean),
         gaussian_unclipped_std: gauss("gaussian_unclipped", std),
         gaussian_clipped_acc: gauss("gaussian_clipped", mean),
@@ -193,6 +201,7 @@ export function compareTable(rows: CompareRow[]): string {
       holdout: `${pct(r.holdout_acc_mean, r.holdout_acc_std)}${r.holdout_choice ? " ✓" : ""}`,
       peak: Number.isFinite(r.peak_epoch_mean) ? `${formatMeanStd(r.peak_epoch_mean, r.peak_epoch_std)}${r.epochs !== null ? ` / ${r.epochs}` : ""}${r.peak_at_last_epoch ? " †" : ""}` : "n/a",
       peakAcc: pct(r.peak_holdout_mean, r.peak_holdout_std),
+      tail: Number.isFinite(r.holdout_tail_gain_mean) ? `${r.holdout_tail_gain_mean >= 0 ? "+" : "−"}${formatMeanStd(Math.abs(r.holdout_tail_gain_mean) * 100, r.holdout_tail_gain_std * 100)}` : "n/a",
       ...Object.fromEntries(TEST_NOISE.map((s) => [`u${s}`, pct(r.gaussian_unclipped_acc[s], r.gaussian_unclipped_std[s])])),
       ...Object.fromEntries(TEST_NOISE.map((s) => [`c${s}`, pct(r.gaussian_clipped_acc[s], r.gaussian_clipped_std[s])])),
       corr: r.corruption_mean_acc === null ? "n/a" : pct(r.corruption_mean_acc, r.corruption_mean_std ?? NaN),
@@ -201,7 +210,7 @@ export function compareTable(rows: CompareRow[]): string {
     })),
     [
       { key: "method", title: "method" }, { key: "noise", title: "noise level, k at init" }, { key: "clean", title: "clean" },
-      { key: "holdout", title: "holdout (✓ choice)" }, { key: "peak", title: "peak epoch" }, { key: "peakAcc", title: "peak holdout" },
+      { key: "holdout", title: "holdout (✓ choice)" }, { key: "peak", title: "peak epoch" }, { key: "peakAcc", title: "peak holdout" }, { key: "tail", title: `holdout gain, last ${HOLDOUT_TAIL} epochs` },
       ...TEST_NOISE.map((s) => ({ key: `u${s}`, title: `unclipped s=${s}` })),
       ...TEST_NOISE.map((s) => ({ key: `c${s}`, title: `clipped s=${s}` })),
       { key: "corr", title: "corruption mean" }, { key: "rel", title: "rel. corruption error" }, { key: "seeds", title: "seeds" },
@@ -222,6 +231,7 @@ const COMPARE_INTRO =
   "* on k: the search did not reach its tolerance for some seed. Matched CDT: the k of the in-NINR sigma it is matched to. " +
   "Holdout: final accuracy on the training images held out of training (5k of the full set); ✓ marks the holdout's choice in each L2, Dropout and fixed-level CDT grid (best mean holdout accuracy for this model and init). " +
   "Peak epoch: the epoch (1-based) of the highest holdout accuracy, of the epochs trained; † it peaked at the last epoch in some seed (still rising). " +
+  `Holdout gain: points of holdout accuracy gained over the last ${HOLDOUT_TAIL} epochs (how far from converged; the curves are plotted in report.html). ` +
   "Corruption mean: 9 corruptions x the evaluated severities (CIFAR-10-C tables; see compare-config.json). Rel. error: summed corruption error / vanilla's (same init and seed).";
 
 /** Write every output of a comparison; `attacks`: the adversarial and domain-shift rows (src/node/report/compareAttacks.ts), when the attack stage ran. */
@@ -231,7 +241,7 @@ export async function writeCompareReport(outDir: string, rows: CompareRow[], met
     method: r.method, family: r.family, model: r.model, init: r.init, seeds: r.seeds,
     sigma_mean: r.sigma_per_seed ? mean(r.sigma_per_seed) : null, cdt_mean: r.cdt_per_seed ? mean(r.cdt_per_seed) : null, k_init_mean: r.k_init_mean,
     clean_acc_mean: r.clean_acc_mean, clean_acc_std: r.clean_acc_std, holdout_acc_mean: r.holdout_acc_mean, holdout_choice: r.holdout_choice,
-    epochs: r.epochs, peak_epoch_mean: r.peak_epoch_mean, peak_holdout_mean: r.peak_holdout_mean, peak_at_last_epoch: r.peak_at_last_epoch,
+    epochs: r.epochs, peak_epoch_mean: r.peak_epoch_mean, peak_holdout_mean: r.peak_holdout_mean, peak_at_last_epoch: r.peak_at_last_epoch, holdout_tail_gain_mean: r.holdout_tail_gain_mean,
     ...Object.fromEntries(Object.entries(r.gaussian_unclipped_acc).map(([s, a]) => [`gauss_unclipped_${s}`, a])),
     ...Object.fromEntries(Object.entries(r.gaussian_clipped_acc).map(([s, a]) => [`gauss_clipped_${s}`, a])),
     corruption_mean_acc: r.corruption_mean_acc, relative_corruption_error: r.relative_corruption_error, diverged_runs: r.diverged_runs,
@@ -279,6 +289,14 @@ export async function writeCompareReport(outDir: string, rows: CompareRow[], met
         ...(mode === "unclipped" ? { tableMarkdown: table } : {}),
       });
     }
+    const holdout: Record<string, unknown>[] = [];
+    for (const r of mr) r.holdout_curve_mean.forEach((a, e) => Number.isFinite(a) && holdout.push({ epoch: e + 1, acc: a * 100, method: r.method }));
+    if (holdout.length)
+      sections.push({
+        heading: `${title}: holdout accuracy per epoch`,
+        text: "Mean over seeds of the accuracy on the held-out training images after each epoch: a curve still rising at the end has not converged at this budget.",
+        svg: await svg(lineChart({ title: `Holdout accuracy per epoch (${title})`, data: holdout, x: "epoch", y: "acc", color: "method", xTitle: "epoch", yTitle: "holdout accuracy (%)" }), `holdout_${groupFile(g)}`),
+      });
     const cells: Record<string, unknown>[] = [];
     for (const r of mr) for (const [c, a] of Object.entries(r.per_corruption_acc)) cells.push({ method: r.method, corruption: c, acc: a * 100 });
     if (cells.length)

@@ -4,6 +4,9 @@
  */
 import type { MethodFamily } from "../../experiments/compare.ts";
 
+/** Epochs over which the report measures how much the holdout accuracy still rises at the end of training. */
+export const HOLDOUT_TAIL = 5;
+
 export type CompareRow = {
   method: string;
   /** L2, Dropout, CDT (fixed levels) are grids; the others single rows (null: a name this version does not know). */
@@ -35,6 +38,11 @@ export type CompareRow = {
   peak_holdout_std: number;
   /** Seeds whose holdout accuracy peaked at their last epoch (still rising: maybe not converged). */
   peak_at_last_epoch: number;
+  /** Holdout accuracy gained over the last HOLDOUT_TAIL epochs (last minus HOLDOUT_TAIL before it), over seeds with a curve that long; NaN without. */
+  holdout_tail_gain_mean: number;
+  holdout_tail_gain_std: number;
+  /** Mean holdout accuracy per epoch over the seeds that have that epoch (index 0 = epoch 1); empty without curves. */
+  holdout_curve_mean: number[];
   /** Test noise s -> mean and std accuracy over seeds, unclipped (the spec's metric) and clipped to [0,1]; "0" is clean. */
   gaussian_unclipped_acc: Record<string, number>;
   gaussian_unclipped_std: Record<string, number>;

@@ -84,6 +84,22 @@ describe("comparison aggregation", () => {
     expect(compareTable(rows)).toMatch(/\| 16\.7 ± 3\.1 \/ 20 † \| 87\.0 ± 1\.0 /);
   });
 
+  it("holdout gain over the last 5 epochs and the mean curve, over the seeds that have one", () => {
+    const curve = (end: number) => Array.from({ length: 8 }, (_, e) => end - 0.01 * (7 - e)); // rises 1 point an epoch
+    const rows = aggregateCompare(
+      [run("vanilla", 0, 0.8, { holdout_curve: curve(0.8) }), run("vanilla", 1, 0.8, { holdout_curve: [0.5, 0.6, 0.7, 0.8, 0.9, 0.9, 0.9, 0.9] }), run("vanilla", 2, 0.8, { holdout_curve: [0.7, 0.8] })],
+      ["vanilla"],
+    );
+    // seed 0: +5 points over the last 5 epochs; seed 1: 0.9 - 0.7 = +20; seed 2: too short to count
+    expect(rows[0].holdout_tail_gain_mean).toBeCloseTo(0.125, 12);
+    expect(rows[0].holdout_tail_gain_std).toBeCloseTo(Math.SQRT2 * 0.075, 12);
+    expect(rows[0].holdout_curve_mean).toHaveLength(8);
+    expect(rows[0].holdout_curve_mean[0]).toBeCloseTo((0.73 + 0.5 + 0.7) / 3, 12);
+    expect(rows[0].holdout_curve_mean[7]).toBeCloseTo((0.8 + 0.9) / 2, 12);
+    expect(compareTable(rows)).toMatch(/\| \+12\.5 ± 10\.6 +\|/);
+    expect(aggregateCompare([run("vanilla", 0, 0.8)], ["vanilla"])[0].holdout_tail_gain_mean).toBeNaN();
+  });
+
   it("shows per-seed sigmas as a range with the k at initialization they achieved", () => {
     const choice = (k: number, converged = true) => ({ nin: "input" as const, phase: "decay" as const, sigma: 1, target_k: 1, k, converged });
     const rows = aggregateCompare([run("in-NINR decay", 0, 0.8, { sigma: 95.1, sigma_choice: choice(0.9) }), run("in-NINR decay", 1, 0.8, { sigma: 104.3, sigma_choice: choice(1.1, false) })], []);
