@@ -11,7 +11,7 @@ import type { AttackSummary } from "../../experiments/attackJob.ts";
 import { readSummary } from "../runFolder.ts";
 import { type CompareRow, compareGroups } from "./compareRows.ts";
 import { isAttackSummary } from "./summaryShapes.ts";
-import { NINR_ROWS } from "./verdicts.ts";
+import { NINR_ROWS, pairedDiffs, signed } from "./verdicts.ts";
 
 export type AttackRow = {
   method: string;
@@ -28,6 +28,8 @@ export type AttackRow = {
   /** shift -> mean / std accuracy over seeds. */
   domain_shift_mean: Record<string, number>;
   domain_shift_std: Record<string, number>;
+  /** Each seed's values, for differences paired by seed; absent in rows read from older compare.json files. */
+  per_seed?: { seed: number; adversarial: Record<string, Record<string, number>>; domain_shift: Record<string, number> }[];
 };
 
 /** Every finished attack job's summary among `dirs` (others skipped: compare runs, unfinished, damaged). */
@@ -74,13 +76,13 @@ export function aggregateAttacks(runs: AttackSummary[], methodOrder: string[]): 
         domain_clean_mean: mean(rs.map((r) => r.domain_shift_clean_acc).filter(finite)),
         domain_shift_mean: shift(mean),
         domain_shift_std: shift(sampleStd),
+        per_seed: rs.map((r) => ({ seed: r.seed, adversarial: r.adversarial, domain_shift: r.domain_shift })),
       });
     }
   return rows;
 }
 
 const pct = (m: number | undefined, s: number | undefined) => (m === undefined || !Number.isFinite(m) ? "n/a" : formatMeanStd(m * 100, (s ?? NaN) * 100));
-const signed = (d: number) => (d >= 0 ? `+${d.toFixed(1)}` : `−${Math.abs(d).toFixed(1)}`);
 
 /**
  * The baselines a NINR row is held against, by method name: vanilla and the holdout's L2 and
@@ -90,13 +92,22 @@ function baselineMethods(compareRows: CompareRow[], model: string, init: string)
   return compareRows.filter((r) => r.model === model && r.init === init && (r.family === "vanilla" || ((r.family === "L2" || r.family === "Dropout") && r.holdout_choice))).map((r) => r.method);
 }
 
-/** Difference in points of a NINR row to the best baseline on one value; "" for other rows. */
-function versus(r: AttackRow, rows: AttackRow[], base: string[], value: (x: AttackRow) => number | undefined): string {
+type SeedValues = NonNullable<AttackRow["per_seed"]>[number];
+
+/**
+ * A NINR row against the best baseline on one value (the baseline with the best mean), paired by
+ * seed as the noise verdicts are (src/node/report/verdicts.ts): " (+13.3, 3/3)" is the mean
+ * per-seed difference in points and the seeds in which the NINR row is ahead. "" for other rows.
+ */
+function versus(r: AttackRow, rows: AttackRow[], base: string[], value: (x: AttackRow) => number | undefined, perSeed: (x: SeedValues) => number | undefined): string {
   if (!NINR_ROWS.includes(r.method)) return "";
-  const best = Math.max(...rows.filter((x) => base.includes(x.method)).map(value).filter(finite));
+  let best: AttackRow | null = null;
+  for (const x of rows) if (base.includes(x.method) && finite(value(x)) && (best === null || value(x)! > value(best)!)) best = x;
   const mine = value(r);
-  if (!finite(mine) || !Number.isFinite(best)) return "";
-  return ` (${signed((mine - best) * 100)})`;
+  if (!finite(mine) || best === null) return "";
+  if (!r.per_seed || !best.per_seed) return ` (${signed((mine - value(best)!) * 100)})`;
+  const ds = pairedDiffs(r.per_seed, best.per_seed, perSeed);
+  return ds.length ? ` (${signed(mean(ds))}, ${ds.filter((d) => d > 0).length}/${ds.length})` : "";
 }
 
 /** The Markdown of the adversarial and domain-shift tables of one model and init (null without attack runs). */
@@ -111,7 +122,7 @@ export function attackTables(rows: AttackRow[], compareRows: CompareRow[], g: { 
     mr.map((r) => ({
       method: r.method,
       clean: pct(r.clean_acc_mean, NaN),
-      ...Object.fromEntries(advCols.map((c) => [c.key, pct(r.adversarial_mean[c.a]?.[c.e], r.adversarial_std[c.a]?.[c.e]) + versus(r, mr, base, (x) => x.adversarial_mean[c.a]?.[c.e])])),
+      ...Object.fromEntries(advCols.map((c) => [c.key, pct(r.adversarial_mean[c.a]?.[c.e], r.adversarial_std[c.a]?.[c.e]) + versus(r, mr, base, (x) => x.adversarial_mean[c.a]?.[c.e], (x) => x.adversarial[c.a]?.[c.e])])),
       seeds: r.seeds,
     })),
     [{ key: "method", title: "method" }, { key: "clean", title: `clean (n=${Math.min(...mr.map((r) => r.adversarial_n))})` }, ...advCols, { key: "seeds", title: "seeds" }],
@@ -121,7 +132,7 @@ export function attackTables(rows: AttackRow[], compareRows: CompareRow[], g: { 
     mr.map((r) => ({
       method: r.method,
       clean: pct(r.domain_clean_mean, NaN),
-      ...Object.fromEntries(shifts.map((s) => [s, pct(r.domain_shift_mean[s], r.domain_shift_std[s]) + versus(r, mr, base, (x) => x.domain_shift_mean[s])])),
+      ...Object.fromEntries(shifts.map((s) => [s, pct(r.domain_shift_mean[s], r.domain_shift_std[s]) + versus(r, mr, base, (x) => x.domain_shift_mean[s], (x) => x.domain_shift[s])])),
       seeds: r.seeds,
     })),
     [{ key: "method", title: "method" }, { key: "clean", title: `clean (n=${Math.min(...mr.map((r) => r.domain_shift_n))})` }, ...shifts.map((s) => ({ key: s, title: s })), { key: "seeds", title: "seeds" }],
@@ -132,7 +143,7 @@ export function attackTables(rows: AttackRow[], compareRows: CompareRow[], g: { 
 export const ADV_NOTE =
   "Robust accuracy in %, mean ± std over seeds, in the L∞ ball of radius eps on [0,1] pixels, NIN noise off (eval mode), on the first n test images: " +
   "FGSM, and PGD with a random start and 2.5 eps / steps per step; a point counts as broken once the attack finds an error at this or a smaller eps (src/experiments/adversarial.ts). " +
-  "In brackets for NINR rows: the difference in points to the best of vanilla and the holdout's L2 and Dropout choices.";
+  "In brackets for NINR rows: the difference in points to the best of vanilla and the holdout's L2 and Dropout choices (the one with the best mean), paired by seed: mean over seeds, and the seeds in which the NINR row is ahead.";
 export const SHIFT_NOTE =
   "Accuracy in %, mean ± std over seeds, on test sets shifted in ways no method trained on and the corruption suite does not contain: " +
   "elastic deformation (Simard et al. 2003), and tone curves gamma 2 (dark) and 0.5 (light) (src/experiments/domainShift.ts). Brackets as above.";

@@ -36,18 +36,23 @@ const meanMetric = (r: CompareRow, key: string): number | undefined =>
   key === "clean" ? r.clean_acc_mean : (key[0] === "u" ? r.gaussian_unclipped_acc : r.gaussian_clipped_acc)[key.slice(1)];
 const seedMetric = (key: string): Metric => (x) => (key === "clean" ? x.clean : (key[0] === "u" ? x.unclipped : x.clipped)[key.slice(1)]);
 
+/** (mine − theirs) in points for every seed both have a finite value at (`value`), in `mine`'s seed order. */
+export function pairedDiffs<T extends { seed: number }>(mine: readonly T[], theirs: readonly T[], value: (x: T) => number | undefined): number[] {
+  const ds: number[] = [];
+  for (const a of mine) {
+    const b = theirs.find((x) => x.seed === a.seed);
+    const va = value(a);
+    const vb = b ? value(b) : undefined;
+    if (va !== undefined && vb !== undefined && Number.isFinite(va) && Number.isFinite(vb)) ds.push((va - vb) * 100);
+  }
+  return ds;
+}
+
 /** Paired differences (mine − theirs, in points) over the seeds both rows have, judged per seed by `pass`. */
 function paired(mine: CompareRow, theirs: CompareRow, key: string, pass: (d: number) => boolean): Verdict | null {
   let ds: number[];
   if (mine.per_seed && theirs.per_seed) {
-    const at = seedMetric(key);
-    ds = [];
-    for (const a of mine.per_seed) {
-      const b = theirs.per_seed.find((x) => x.seed === a.seed);
-      const va = at(a);
-      const vb = b ? at(b) : undefined;
-      if (va !== undefined && vb !== undefined && Number.isFinite(va) && Number.isFinite(vb)) ds.push((va - vb) * 100);
-    }
+    ds = pairedDiffs(mine.per_seed, theirs.per_seed, seedMetric(key));
   } else {
     const va = meanMetric(mine, key);
     const vb = meanMetric(theirs, key);

@@ -8,6 +8,7 @@ import { type CompareRunSummary, aggregateCompare, compareTable, noiseCell, verd
 import { verdictCell, verdicts } from "../../../src/node/report/verdicts.ts";
 import { POSTER_VALUES, posterMarkdown, posterTable } from "../../../src/node/report/poster.ts";
 import type { RobustnessSummary } from "../../../src/experiments/robustness.ts";
+import type { AttackSummary } from "../../../src/experiments/attackJob.ts";
 
 const rob = (acc: number): RobustnessSummary => ({
   clean_acc: acc,
@@ -151,6 +152,24 @@ describe("verdict table", () => {
     // rows without per-seed values (an older compare.json) compare the means, one pair
     const old = rows.map(({ per_seed, ...r }) => r);
     expect(verdicts(old)[0].answers["u0.5"]).toMatchObject({ n: 1, passed: 1, answer: "yes" });
+  });
+});
+
+describe("attack tables", () => {
+  it("brackets a NINR row's difference to the best baseline paired by seed, with the seeds it is ahead in", async () => {
+    const { aggregateAttacks, attackTables } = await import("../../../src/node/report/compareAttacks.ts");
+    const atk = (method: string, seed: number, pgd: number, elastic: number): AttackSummary => ({
+      kind: "attack", source: "x", method, model: "mlp", init: "pytorch", seed, adversarial_n: 100, adversarial_clean_acc: 0.8,
+      adversarial: { pgd: { "0.05": pgd } }, domain_shift_n: 100, domain_shift_clean_acc: 0.8, domain_shift: { elastic }, seconds: 1,
+    });
+    const methods = ["vanilla", "in-NINR decay"];
+    const rows = aggregateAttacks([atk("vanilla", 0, 0.3, 0.6), atk("vanilla", 1, 0.5, 0.6), atk("in-NINR decay", 0, 0.4, 0.55), atk("in-NINR decay", 1, 0.45, 0.58)], methods);
+    const cmp = aggregateCompare([run("vanilla", 0, 0.8), run("vanilla", 1, 0.8), run("in-NINR decay", 0, 0.8), run("in-NINR decay", 1, 0.8)], methods);
+    const t = attackTables(rows, cmp, { model: "mlp", init: "pytorch" })!;
+    // PGD: +10 and −5 points by seed -> mean +2.5, ahead in 1 of 2; elastic: −5, −2 -> −3.5, 0 of 2
+    expect(t.adversarial.split("\n").find((l) => l.startsWith("| in-NINR decay"))).toMatch(/42\.5 ± 3\.5 \(\+2\.5, 1\/2\)/);
+    expect(t.shift.split("\n").find((l) => l.startsWith("| in-NINR decay"))).toMatch(/56\.5 ± 2\.1 \(−3\.5, 0\/2\)/);
+    expect(t.adversarial.split("\n").find((l) => l.startsWith("| vanilla"))).not.toMatch(/\(/);
   });
 });
 
