@@ -2,6 +2,7 @@
  * The row type of the comparison tables and the grouping by model and init, shared by the
  * compare report and poster.md.
  */
+import { WEIGHT_INITS, type WeightInit } from "../../engine/init.ts";
 import type { MethodFamily } from "../../experiments/compare.ts";
 
 /** Epochs over which the report measures how much the holdout accuracy still rises at the end of training. */
@@ -61,9 +62,15 @@ export type CompareRow = {
 /** One seed's accuracies of one row: clean, and test noise s -> accuracy, unclipped and clipped. */
 export type SeedAccuracies = { seed: number; clean: number; unclipped: Record<string, number>; clipped: Record<string, number> };
 
-/** The (model, init) groups of rows or runs, in order of first appearance. */
+/**
+ * The (model, init) groups of rows or runs: models in order of first appearance, and within a
+ * model the inits in WEIGHT_INITS order (unknown names last), so a report does not depend on the
+ * order in which run folders are listed.
+ */
 export function compareGroups<T extends { model: string; init: string }>(xs: T[]): { model: string; init: string }[] {
   const seen = new Map<string, { model: string; init: string }>();
   for (const x of xs) if (!seen.has(`${x.model}/${x.init}`)) seen.set(`${x.model}/${x.init}`, { model: x.model, init: x.init });
-  return [...seen.values()];
+  const models = [...new Set(xs.map((x) => x.model))];
+  const rank = (init: string) => (WEIGHT_INITS.includes(init as WeightInit) ? WEIGHT_INITS.indexOf(init as WeightInit) : WEIGHT_INITS.length);
+  return [...seen.values()].sort((a, b) => models.indexOf(a.model) - models.indexOf(b.model) || rank(a.init) - rank(b.init));
 }

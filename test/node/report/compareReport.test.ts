@@ -101,6 +101,11 @@ describe("comparison aggregation", () => {
     expect(aggregateCompare([run("vanilla", 0, 0.8)], ["vanilla"])[0].holdout_tail_gain_mean).toBeNaN();
   });
 
+  it("orders the groups by model (first appearance) and init (pytorch first), whatever order the run folders came in", () => {
+    const rows = aggregateCompare([run("vanilla", 0, 0.8, { init: "he-normal" }), run("vanilla", 0, 0.8, { model: "cnn", init: "glorot-uniform" }), run("vanilla", 0, 0.8), run("vanilla", 0, 0.8, { model: "cnn" })], ["vanilla"]);
+    expect(rows.map((r) => `${r.model}/${r.init}`)).toEqual(["mlp/pytorch", "mlp/he-normal", "cnn/pytorch", "cnn/glorot-uniform"]);
+  });
+
   it("shows per-seed sigmas as a range with the k at initialization they achieved", () => {
     const choice = (k: number, converged = true) => ({ nin: "input" as const, phase: "decay" as const, sigma: 1, target_k: 1, k, converged });
     const rows = aggregateCompare([run("in-NINR decay", 0, 0.8, { sigma: 95.1, sigma_choice: choice(0.9) }), run("in-NINR decay", 1, 0.8, { sigma: 104.3, sigma_choice: choice(1.1, false) })], []);
