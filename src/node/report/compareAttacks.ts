@@ -28,8 +28,8 @@ export type AttackRow = {
   /** shift -> mean / std accuracy over seeds. */
   domain_shift_mean: Record<string, number>;
   domain_shift_std: Record<string, number>;
-  /** Each seed's values, for differences paired by seed; absent in rows read from older compare.json files. */
-  per_seed?: { seed: number; adversarial: Record<string, Record<string, number>>; domain_shift: Record<string, number> }[];
+  /** Each seed's values, for differences paired by seed. */
+  per_seed: { seed: number; adversarial: Record<string, Record<string, number>>; domain_shift: Record<string, number> }[];
 };
 
 /** Every finished attack job's summary among `dirs` (others skipped: compare runs, unfinished, damaged). */
@@ -92,7 +92,7 @@ function baselineMethods(compareRows: CompareRow[], model: string, init: string)
   return compareRows.filter((r) => r.model === model && r.init === init && (r.family === "vanilla" || ((r.family === "L2" || r.family === "Dropout") && r.holdout_choice))).map((r) => r.method);
 }
 
-type SeedValues = NonNullable<AttackRow["per_seed"]>[number];
+type SeedValues = AttackRow["per_seed"][number];
 
 /**
  * A NINR row against the best baseline on one value (the baseline with the best mean), paired by
@@ -105,7 +105,6 @@ function versus(r: AttackRow, rows: AttackRow[], base: string[], value: (x: Atta
   for (const x of rows) if (base.includes(x.method) && finite(value(x)) && (best === null || value(x)! > value(best)!)) best = x;
   const mine = value(r);
   if (!finite(mine) || best === null) return "";
-  if (!r.per_seed || !best.per_seed) return ` (${signed((mine - value(best)!) * 100)})`;
   const ds = pairedDiffs(r.per_seed, best.per_seed, perSeed);
   return ds.length ? ` (${signed(mean(ds))}, ${ds.filter((d) => d > 0).length}/${ds.length})` : "";
 }

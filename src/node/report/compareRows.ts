@@ -55,8 +55,8 @@ export type CompareRow = {
   /** Sum of corruption errors relative to vanilla's (same model, init and seed), mean over seeds. */
   relative_corruption_error: number | null;
   diverged_runs: number;
-  /** Each seed's clean and test-noise accuracies, for paired per-seed differences (src/node/report/verdicts.ts); absent in rows read from older compare.json files. */
-  per_seed?: SeedAccuracies[];
+  /** Each seed's clean and test-noise accuracies, for paired per-seed differences (src/node/report/verdicts.ts). */
+  per_seed: SeedAccuracies[];
 };
 
 /** One seed's accuracies of one row: clean, and test noise s -> accuracy, unclipped and clipped. */

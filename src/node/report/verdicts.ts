@@ -17,8 +17,7 @@ export const NINR_ROWS = ["in-NINR decay", "in-NINR catapult", "full-NINR decay"
 /**
  * One answer of the comparison: the mean and sample std over seeds of the paired difference in
  * points, the seeds paired and how many of them pass; `answer` is "yes" when every seed passes,
- * "no" when none does, "mixed" otherwise. Rows without per-seed values (older compare.json) pair
- * the means: n = 1.
+ * "no" when none does, "mixed" otherwise.
  */
 export type Verdict = { d: number; sd: number; n: number; passed: number; answer: "yes" | "no" | "mixed" };
 /** The answers for one NINR row: clean within 2 points of vanilla; ahead of the best baseline at each unclipped (u) and clipped (c) test-noise level. */
@@ -50,14 +49,7 @@ export function pairedDiffs<T extends { seed: number }>(mine: readonly T[], thei
 
 /** Paired differences (mine − theirs, in points) over the seeds both rows have, judged per seed by `pass`. */
 function paired(mine: CompareRow, theirs: CompareRow, key: string, pass: (d: number) => boolean): Verdict | null {
-  let ds: number[];
-  if (mine.per_seed && theirs.per_seed) {
-    ds = pairedDiffs(mine.per_seed, theirs.per_seed, seedMetric(key));
-  } else {
-    const va = meanMetric(mine, key);
-    const vb = meanMetric(theirs, key);
-    ds = va !== undefined && vb !== undefined && Number.isFinite(va) && Number.isFinite(vb) ? [(va - vb) * 100] : [];
-  }
+  const ds = pairedDiffs(mine.per_seed, theirs.per_seed, seedMetric(key));
   if (!ds.length) return null;
   const passed = ds.filter(pass).length;
   return { d: mean(ds), sd: sampleStd(ds), n: ds.length, passed, answer: passed === ds.length ? "yes" : passed === 0 ? "no" : "mixed" };
