@@ -46,8 +46,8 @@ describe("compare job expansion", () => {
         const mine = jobs.filter((j) => j.spec.config.init === init && j.spec.config.seed === seed);
         expect(mine.map((j) => j.spec.method)).toEqual(PAPER_METHODS);
         for (const j of mine) {
-          // Every method at the paper budget: full data, 20 epochs, eta 0.01, batch 64.
-          expect(j.spec.config).toMatchObject({ model: "mlp", init, seed, epochs: 20, trainSize: 0, lr: 0.01, batch: 64 });
+          // Every method at the paper budget: full data, 50 epochs (MLP), eta 0.01, batch 64.
+          expect(j.spec.config).toMatchObject({ model: "mlp", init, seed, epochs: 50, trainSize: 0, lr: 0.01, batch: 64 });
           expect(j.spec.gaussianModes).toEqual(["unclipped", "clipped"]);
         }
         for (const nin of ["input", "all"] as const)

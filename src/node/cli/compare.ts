@@ -48,7 +48,7 @@ function warnSkipped(runsDir: string, dirs: string[], used: number): void {
 export function registerCompare(program: Command): void {
   addExecutorFlags(program.command("compare"))
     .description("NINR against vanilla, L2, Dropout and CDT: clean accuracy and robustness (the poster's table)")
-    .addOption(new Option("--preset <name>", "quick (2 seeds, subsets, about 20 min on 2 cores) | paper (full protocol: 5 seeds, 20 epochs MLP / 10 CNN; days on 2 cores)").default("quick").argParser(oneOf("--preset", Object.keys(COMPARE_PRESETS))))
+    .addOption(new Option("--preset <name>", "quick (2 seeds, subsets, about 20 min on 2 cores) | paper (full protocol: 5 seeds, 50 epochs MLP / 10 CNN; days on 2 cores)").default("quick").argParser(oneOf("--preset", Object.keys(COMPARE_PRESETS))))
     .requiredOption("--out <dir>", "output folder")
     .addOption(new Option("--models <list>", "mlp,cnn").argParser((raw: string) => raw.split(",").map((m) => oneOf("--models", modelNames())(m.trim()))))
     .addOption(new Option("--inits <list>", `weight-init schemes to sweep, e.g. pytorch,he-normal (${WEIGHT_INITS.join(", ")}; default: the preset's)`).argParser((raw: string) => [...new Set(raw.split(",").map((m) => oneOf("--inits", WEIGHT_INITS)(m.trim())))]))
