@@ -1,25 +1,26 @@
 /**
- * Where a train step's time goes: per-kernel timings of the jitted step (W1 MLP or W2 CNN,
- * batch 128), from jax-js's own kernel tracer (`profiler.startTrace`, which times each Wasm
+ * Where a train step's time goes: per-kernel timings of the jitted step (W1 MLP or W2 CNN at
+ * batch 128, or the bench's ResNet-18 step at its batch of 64), from jax-js's own kernel tracer (`profiler.startTrace`, which times each Wasm
  * kernel on the main thread), grouped by kernel shape, with GFLOP/s for the matmul-like
  * reductions (2 * outputs * reduction length FLOPs).
  *
- *   npx tsx bench/profile.ts [mlp|cnn] [--steps 20] [--json]
+ *   npx tsx bench/profile.ts [mlp|cnn|resnet] [--steps 20] [--json]
  *
  * Single-threaded by construction (tracing needs synchronous dispatch). Read the result
  * against bench/wasmPeak.ts (what Wasm SIMD can do on this machine) and PyTorch's GFLOP/s.
  */
 import { PerformanceObserver } from "node:perf_hooks";
 import { numpy as np, profiler, random } from "@jax-js/jax";
-import { CNN_STEP, FASHION_INFO, MLP_STEP } from "../src/node/bench/ours.ts";
+import { CALO_INFO, CNN_STEP, FASHION_INFO, MLP_STEP, RESNET_BATCH, RESNET_STEP } from "../src/node/bench/ours.ts";
 import { makeStepFns } from "../src/train/step.ts";
 
-const which = process.argv[2] === "cnn" ? "cnn" : "mlp";
+const which = process.argv[2] === "cnn" || process.argv[2] === "resnet" ? process.argv[2] : "mlp";
 const i = process.argv.indexOf("--steps");
 const steps = i > 0 ? Number(process.argv[i + 1]) : which === "mlp" ? 20 : 3;
 const json = process.argv.includes("--json");
-const cfg = which === "mlp" ? MLP_STEP : CNN_STEP;
-const B = 128;
+const cfg = { mlp: MLP_STEP, cnn: CNN_STEP, resnet: RESNET_STEP }[which];
+const info = which === "resnet" ? CALO_INFO : FASHION_INFO;
+const B = which === "resnet" ? RESNET_BATCH : 128;
 
 type Group = { label: string; calls: number; ms: number; flops: number };
 const groups = new Map<string, Group>();
@@ -41,11 +42,11 @@ const obs = new PerformanceObserver((list) => {
 });
 obs.observe({ entryTypes: ["measure"] });
 
-const fns = makeStepFns(cfg, FASHION_INFO);
+const fns = makeStepFns(cfg, info);
 let { params, state } = fns.net.init(random.key(0));
 let opt = fns.init(params);
-const x = random.uniform(random.key(1), [B, 784]);
-const y = np.zeros([B, 10]).add(0.1);
+const x = random.uniform(random.key(1), [B, info.inputShape.reduce((a, b) => a * b, 1)]);
+const y = np.zeros([B, info.classes]).add(1 / info.classes);
 const run = (n: number, seed: number) => {
   for (let s = 0; s < n; s++) {
     const [p, st, o, loss, correct] = fns.trainStep(params, state, opt, x.ref, y.ref, random.key(seed + s));

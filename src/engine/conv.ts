@@ -12,17 +12,19 @@
  *   "im2col"    shifted slices, one concatenate, one [B*H*W, kh*kw*Cin] x [kh*kw*Cin, Cout]
  *               matmul. Fastest forward, and for forward-mode products (the NIW probe's JVP,
  *               curvature): the default.
- *   "backward"  for reverse mode (the training step): wide layers (Cin >= 8) as one matmul per
- *               kernel tap, summed, so the backward has no concatenate to transpose (that
- *               transpose, a sum of 9 padded views, took 85 of 530 ms of a CNN step); narrow
- *               layers (Cin = 1) as im2col with one matmul per sample, so the kernel's gradient
- *               is per-sample tiled reductions instead of one reduction of B*H*W products into
- *               only 288 outputs, which jax-js runs untiled at 0.3 GFLOP/s (189 ms a step), and
- *               the patch length padded with zeros to a multiple of 4 (9 -> 12), without which
- *               even the per-sample reductions stay untiled (61 ms a step at 1 GFLOP/s).
- *               Train step 232 -> about 410 samples/s on one core (bench/README.md). Not for
- *               anything else: its forward alone is 2.7x slower than "im2col", the probe's JVP
- *               3.4x, the curvature's linearised noise product 12x (scratch A/Bs, batch 64-500).
+ *   "backward"  for reverse mode (the training step): one matmul per kernel tap, summed, so the
+ *               backward has no concatenate to transpose (that transpose, a sum of 9 padded
+ *               views, took 85 of 530 ms of a CNN step), and the kernel's gradient is one tiled
+ *               [Cin, Cout] reduction per tap. jax-js tiles a reduction only when its output rows
+ *               come in SIMD groups of 4, so 2 <= Cin < 8 not a multiple of 4 (the detector's 6
+ *               calorimeter layers) is padded with zero channels; Cin = 1 is left alone (measured
+ *               faster unpadded). Until 2026-12-07 layers with Cin < 8 used im2col with one matmul
+ *               per sample instead, whose forward ran untiled (a [B, H*W, K] x [B, K, Cout]
+ *               matmul: 222-232 ms of a traced CNN step at batch 128, 44-67 ms of the ResNet's):
+ *               taps for every Cin gave the CNN step about +45% and the ResNet step about +10%
+ *               (same-run medians on a loaded machine, bench/README.md). Not for anything else:
+ *               per-tap products cost more than one im2col matmul in a forward or forward-mode
+ *               program (the probe's JVP, the curvature's linearised noise product).
  *
  * Layout: NHWC activations, HWIO kernels (channels last, so a shifted slice reshapes to a
  * [B*H*W, Cin] matrix and im2col is a concatenate on the last axis).
@@ -32,8 +34,6 @@ import { numpy as np } from "@jax-js/jax";
 
 export type ConvForm = "im2col" | "backward";
 
-/** In the "backward" form, layers with at least this many input channels sum one matmul per tap. */
-const TAPS_FROM_CIN = 8;
 /** f32x4: jax-js's Wasm reductions are tiled in groups of this many outputs. */
 const SIMD_LANES = 4;
 
@@ -58,34 +58,23 @@ export function conv2dSame(x: np.Array, k: np.Array, form: ConvForm = "im2col"):
     }
   }
   xp.dispose();
-  const K = kh * kw * Cin;
-  if (form === "backward" && Cin >= TAPS_FROM_CIN) {
-    const kt = k.reshape([kh * kw, Cin, Cout]);
+  if (form === "backward") {
+    // Zero channels (exact zeros in every product) so the per-tap kernel gradient is tiled.
+    const Cp = Cin === 1 ? 1 : Math.ceil(Cin / SIMD_LANES) * SIMD_LANES;
+    let kt = k.reshape([kh * kw, Cin, Cout]);
+    if (Cp > Cin) kt = np.pad(kt, [[0, 0], [0, Cp - Cin], [0, 0]]);
     let out: np.Array | null = null;
     cols.forEach((c, t) => {
-      const y = np.dot(c.reshape([B * H * W, Cin]), kt.ref.slice(t));
+      const cp = Cp > Cin ? np.pad(c, [[0, 0], [0, 0], [0, 0], [0, Cp - Cin]]) : c;
+      const y = np.dot(cp.reshape([B * H * W, Cp]), kt.ref.slice(t));
       out = out ? out.add(y) : y;
     });
     kt.dispose();
     return out!.reshape([B, H, W, Cout]);
   }
   // Patches [B, H, W, K] with (i, j, c) ordering matching k.reshape([K, Cout]).
+  const K = kh * kw * Cin;
   const patches = np.concatenate(cols, 3);
-  if (form === "backward") {
-    // The kernel's gradient is [B, K, Cout] of per-sample reductions; jax-js tiles a reduction
-    // only when its output rows come in SIMD groups of 4, so K = 9 (3x3, Cin = 1) ran untiled at
-    // 0.2-0.3 GFLOP/s. Zero columns / rows up to a multiple of 4 (adding exact zeros) make it
-    // tiled: that kernel 188 -> 36 ms and 512 -> 42 ms in two traced CNN steps (bench/README.md).
-    const Kp = Math.ceil(K / SIMD_LANES) * SIMD_LANES;
-    let pk = patches.reshape([B, H * W, K]);
-    let kk = k.reshape([K, Cout]);
-    if (Kp > K) {
-      pk = np.pad(pk, [[0, 0], [0, 0], [0, Kp - K]]);
-      kk = np.pad(kk, [[0, Kp - K], [0, 0]]);
-    }
-    const kb = np.broadcastTo(kk.reshape([1, Kp, Cout]), [B, Kp, Cout]);
-    return np.matmul(pk, kb).reshape([B, H, W, Cout]);
-  }
   return np.dot(patches.reshape([B * H * W, K]), k.reshape([K, Cout])).reshape([B, H, W, Cout]);
 }
 

@@ -13,6 +13,7 @@ describe("im2col convolution", () => {
     [2, 6, 6, 3, 4],
     [3, 14, 14, 8, 5],
     [1, 28, 28, 1, 32],
+    [2, 8, 8, 6, 5], // the backward form pads 6 input channels to 8
   ])("equals lax.conv (SAME) in both forms for B=%i H=%i W=%i Cin=%i Cout=%i", async (B, H, W, Cin, Cout) => {
     const x = random.normal(random.key(1), [B, H, W, Cin]);
     const k = random.normal(random.key(2), [3, 3, Cin, Cout]);
@@ -29,6 +30,7 @@ describe("im2col convolution", () => {
 
   it.each([
     [3, 8, 8, 1, 6],
+    [2, 6, 6, 6, 5], // padded to 8 channels in the backward form
     [2, 6, 6, 16, 5],
   ])("both forms have the same gradients (x and kernel) for B=%i H=%i W=%i Cin=%i Cout=%i", async (B, H, W, Cin, Cout) => {
     const x = random.normal(random.key(3), [B, H, W, Cin]);
