@@ -24,7 +24,8 @@
  * Cost per batch (bench/curvature.ts and `ninr bench` W3, batch 256, gradient-equivalents,
  * 2026-11-29): lambda_noise alone about 36 (12 Lanczos steps; 28 with iters 10, tol 1e-2);
  * lambda_niw alone 16-17 (11 steps of the NIW-block product; 34 when it masked the
- * full-parameter product); all three together about 126 (130-175 before the NIW-block product
+ * full-parameter product; 4.5-4.8 since 2026-12-07 on the MLP and CNN, from the stored per-sample
+ * NIW Jacobian, exact there: niwJacobian.ts); all three together about 126 (130-175 before the NIW-block product
  * and the single-pass reorthogonalisation in lanczos.ts). Reuse a meter (makeCurvatureMeter)
  * for repeated k(t) checks: from its second measure() call lambda_noise runs as compiled
  * Lanczos chunks (chunkedTop.ts: no eager set-up, one host read per chunk), and every estimate
@@ -59,6 +60,7 @@ import { type EigenResult, lanczosTop, powerTop } from "../engine/lanczos.ts";
 import { treeMask, treeRavel, treeUnravel } from "../engine/treeMath.ts";
 import { makeChunkedTop } from "./chunkedTop.ts";
 import { tracedNoiseGn } from "./noiseGnTraced.ts";
+import { makeNiwJacobianFns, niwJacobianApplies, niwJacobianOperator } from "./niwJacobian.ts";
 import { type WarmStarts, warmStart } from "./warmStart.ts";
 import type { ModelState, Params } from "../models/model.ts";
 import { type Network, buildNetwork } from "../models/network.ts";
@@ -129,6 +131,7 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
   const loss = noisyLoss(model);
   const fns: HvpFns<NoisyBatch> = makeHvpFns(loss, { fdStep: o.fdStep });
   const chunkedNoise = model.net.sites.length ? makeChunkedTop(tracedNoiseGn(model, o.at)) : null;
+  const niwJac = o.niwJacobian && model.net.model.piecewiseLinear ? makeNiwJacobianFns(model) : null;
   // Warm starts: the eigenvectors of the previous measure() call's last batch (see warmStart.ts).
   const warm: WarmStarts = new Map();
   let pending: WarmStarts = new Map();
@@ -213,10 +216,21 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
       }
     }
     if (niw && o.hvp === "exact") {
-      // The NIW block H_theta from products on the theta sub-tree alone (fns.hvp with a sub-tree
-      // v: no weight gradients, Lanczos vectors of |theta| floats): about 1.5 gradients a product
-      // instead of 2.5, and a tiny reorthogonalisation (bench/README.md, W3).
-      out.lambda_niw = record("niw", await top("niw", niwBlockOperator(fns, params, b), niwTree(params), kNiw.ref));
+      if (niwJac && niwJacobianApplies(model, params, b.x.shape[0])) {
+        // Piecewise-linear models: H_theta = sum_b J_b^T H_out J_b exactly, from the Jacobian
+        // stored once per batch (niwJacobian.ts): about 2 gradients for the whole estimate.
+        const op = niwJacobianOperator(model, niwJac, params, b);
+        try {
+          out.lambda_niw = record("niw", await top("niw", op, niwTree(params), kNiw.ref));
+        } finally {
+          op.dispose();
+        }
+      } else {
+        // The NIW block H_theta from products on the theta sub-tree alone (fns.hvp with a sub-tree
+        // v: no weight gradients, Lanczos vectors of |theta| floats): about 1.5 gradients a product
+        // instead of 2.5, and a tiny reorthogonalisation (bench/README.md, W3).
+        out.lambda_niw = record("niw", await top("niw", niwBlockOperator(fns, params, b), niwTree(params), kNiw.ref));
+      }
     }
     kHess.dispose();
     kNiw.dispose();
@@ -286,6 +300,7 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
   const dispose = () => {
     fns.dispose();
     chunkedNoise?.dispose();
+    niwJac?.dispose();
     for (const v of [...warm.values(), ...pending.values()]) tree.dispose(v);
     warm.clear();
     pending.clear();

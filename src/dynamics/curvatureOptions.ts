@@ -45,6 +45,13 @@ export type CurvatureOptions = {
    * the eager set-up costs 179 s against 38 s for the compiled chunk's first call and 6 s after.
    */
   compiled?: boolean;
+  /**
+   * lambda_niw from the stored per-sample NIW Jacobian where that is exact (piecewise-linear
+   * models without batch statistics: the MLP and the CNN; src/dynamics/niwJacobian.ts) instead
+   * of Lanczos on reverse-over-forward HVPs (default true; "exact" products only). Same matrix,
+   * so the same eigenvalue within Lanczos's tolerance, at a fraction of the cost.
+   */
+  niwJacobian?: boolean;
   /** Milliseconds, for the timing fields (default performance.now). */
   clock?: () => number;
 };
@@ -72,6 +79,7 @@ export function resolveCurvatureOptions(opts: CurvatureOptions): Resolved {
     timeGradient: opts.timeGradient ?? true,
     warmStart: opts.warmStart ?? true,
     compiled: opts.compiled ?? false,
+    niwJacobian: opts.niwJacobian ?? true,
   };
   const posInt = (v: number, k: string) => {
     if (!Number.isInteger(v) || v < 1) throw new NinrError(`curvature: ${k} must be a positive integer, got ${v}`);

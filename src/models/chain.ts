@@ -54,6 +54,8 @@ export function chainModel(name: string, inputShape: number[], layers: Layer[], 
     inputShape,
     classes,
     sites,
+    // Dense and conv layers, ReLU and max-pooling, no batch statistics.
+    piecewiseLinear: true,
     /** Weights and biases by the scheme `init` (src/models/init.ts; default PyTorch's, docs/method.md §7). */
     init(key) {
       const keys = splitN(key, layers.length * 2);

@@ -40,6 +40,14 @@ export interface Model {
   readonly name: string;
   readonly inputShape: number[];
   readonly classes: number;
+  /**
+   * true when, in train mode without dropout, the logits are piecewise linear in the
+   * representation at every site (dense and conv layers, ReLU, max-pooling, residual adds) and
+   * the samples of a batch do not interact (no batch statistics). Then the NIW-block Hessian of
+   * the loss is exactly its Gauss–Newton matrix, almost everywhere (src/dynamics/niwJacobian.ts).
+   * Omitted: false (e.g. BatchNorm's batch statistics couple the samples).
+   */
+  readonly piecewiseLinear?: boolean;
   /** Every representation a NIN can feed, in a fixed order (the order of key splits). */
   readonly sites: readonly NinSite[];
   /** Consumes key. */

@@ -55,6 +55,11 @@ export type NetworkCtx = {
   eps?: Map<string, np.Array>;
   dropout?: { p: number; key: np.Array };
   convForm?: ConvForm;
+  /**
+   * Added to the representation at a NIN site after the injection, [B, ...site.shape]: the
+   * point at which per-sample Jacobians with respect to a site are taken (niwJacobian.ts).
+   */
+  shift?: Map<string, np.Array>;
 };
 
 export type Network = {
@@ -110,20 +115,26 @@ export function buildNetwork(spec: NetworkSpec, data: DataShape): Network {
         else own[k] = v;
       }
       const eps = new Map(ctx.eps ?? []); // a copy: entries are taken out as they are used
+      const shift = new Map(ctx.shift ?? []);
       const byName = new Map(sites.map((s) => [s.name, s]));
       const injectAt = (name: string, h: np.Array) => {
         const site = byName.get(name);
         const theta = thetas.get(name);
         const e = eps.get(name);
-        if (!site || !theta || !e) return h;
-        thetas.delete(name);
-        eps.delete(name);
-        return inject(site, h, theta, e);
+        const d = shift.get(name);
+        shift.delete(name);
+        if (site && theta && e) {
+          thetas.delete(name);
+          eps.delete(name);
+          h = inject(site, h, theta, e);
+        }
+        return d ? h.add(d) : h;
       };
       const out = model.apply(own, state, x, { train: ctx.train, inject: injectAt, dropout: ctx.dropout, convForm: ctx.convForm });
       // NIWs without eps (test time) and any eps the model never reached are released.
       for (const t of thetas.values()) t.dispose();
       for (const e of eps.values()) e.dispose();
+      for (const d of shift.values()) d.dispose();
       return out;
     },
     drawEps(key, batch, nm = noise) {

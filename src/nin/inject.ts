@@ -25,3 +25,18 @@ export function inject(site: NinSite, h: np.Array, theta: np.Array, eps: np.Arra
   }
   return h.add(eps.mul(thetaAsRepresentation(site, theta)));
 }
+
+/**
+ * The per-sample cotangent of theta from a cotangent g [B, ...site.shape] of the representation
+ * after `inject` (its transpose in theta, one sample at a time, not summed over the batch):
+ * [B, ...thetaShape]. Used for per-sample NIW Jacobians (src/dynamics/niwJacobian.ts).
+ * `thetaShape` is the site's NIW shape (fc [n]; conv [C, H, W] or [H, W]). Consumes eps and g.
+ */
+export function thetaCotangentPerSample(site: NinSite, thetaShape: readonly number[], eps: np.Array, g: np.Array): np.Array {
+  const B = g.shape[0];
+  const e = eps.ndim === 1 ? eps.reshape(site.kind === "fc" ? [B, 1] : [B, 1, 1, 1]) : eps;
+  const eg = g.mul(e); // [B, ...site.shape]
+  if (site.kind === "fc") return eg;
+  // NHWC representation [B, H, W, C] -> theta [B, C, H, W], or summed over the channels for [H, W].
+  return thetaShape.length === 3 ? eg.transpose([0, 3, 1, 2]) : eg.sum(3);
+}

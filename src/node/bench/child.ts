@@ -61,8 +61,9 @@ switch (workload) {
   case "hvp":
     result = { values: await ours.hvpMs(512, reps), unit: "ms" };
     break;
-  case "curvature": {
-    const r = await ours.curvatureEstimate(reps);
+  case "curvature":
+  case "curvature_hvp": {
+    const r = await ours.curvatureEstimate(reps, workload === "curvature");
     result = { values: r.ms, unit: "ms", grad_ms: r.grad_ms, matvecs: r.matvecs, lambda_niw: r.lambda_niw, data: r.data };
     break;
   }

@@ -134,17 +134,19 @@ function curvatureBatch(): { x: np.Array; y: np.Array; source: string } {
 
 /**
  * W3: one estimate of lambda_niw (top eigenvalue of the NIW Hessian block) on one batch, with a
- * warm meter (compiled once, as k(t) tracking uses it), default Lanczos (tol 1e-3). Returns ms
+ * warm meter (compiled once, as k(t) tracking uses it), default Lanczos (tol 1e-3); with
+ * `niwJacobian` false, from reverse-over-forward HVPs instead of the stored per-sample Jacobian
+ * (the generic path every non-piecewise-linear model takes: src/dynamics/niwJacobian.ts). Returns ms
  * per estimate, the gradient's ms on the same batch, and the matvecs each estimate took.
  */
-export async function curvatureEstimate(reps: number): Promise<{ ms: number[]; grad_ms: number[]; matvecs: number[]; lambda_niw: number; data: string }> {
+export async function curvatureEstimate(reps: number, niwJacobian = true): Promise<{ ms: number[]; grad_ms: number[]; matvecs: number[]; lambda_niw: number; data: string }> {
   const cfg = CURVATURE_CFG;
   const model = curvatureModelFor(cfg, FASHION_INFO);
   const { params, state } = model.net.init(random.key(0));
   const { x, y, source } = curvatureBatch();
   // Cold starts, as PyTorch's reference: the row compares the cost of the same Lanczos steps
   // (warm starts cut the steps of a k(t) trace instead: bench/curvatureRepeat.ts).
-  const meter = makeCurvatureMeter(model, { which: { noise: false, hessian: false, niw: true }, batches: 1, warmStart: false });
+  const meter = makeCurvatureMeter(model, { which: { noise: false, hessian: false, niw: true }, batches: 1, warmStart: false, niwJacobian });
   await meter.measure(params, state, [{ x, y }], { seed: 100 }); // compile
   const ms: number[] = [];
   const grad_ms: number[] = [];

@@ -162,15 +162,53 @@ def curvature_ms(batch):
         T = torch.diag(torch.tensor(alpha)) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), 1) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), -1)
         return float(torch.linalg.eigvalsh(T)[-1])
 
+    def jacobian_estimate():
+        """The same eigenvalue the way ours computes it for piecewise-linear nets
+        (src/dynamics/niwJacobian.ts): the per-sample Jacobian of the logits with respect to
+        theta from one backward pass per class, then Lanczos on J^T H_out J (matrix products only)."""
+        layers = model.layers
+        eps = sigma * torch.randn(x.shape[0], 1)
+        shift = torch.zeros(x.shape[0], layers[0].out_features, requires_grad=True)
+        h = F.relu(layers[0](x) + eps * model.theta + shift)
+        h = F.relu(layers[1](h))
+        z = layers[2](h)
+        C, B = z.shape[1], z.shape[0]
+        rows = [torch.autograd.grad(z[:, c].sum(), shift, retain_graph=c < C - 1)[0] for c in range(C)]
+        J = (torch.stack(rows, 1) * eps[:, :, None]).reshape(B * C, -1).detach()
+        p = torch.softmax(z.detach(), 1)
+
+        def matvec(v):
+            u = (J @ v).reshape(B, C)
+            w = (p * u - p * (p * u).sum(1, keepdim=True)) / B
+            return J.T @ w.reshape(-1)
+
+        q = torch.randn(J.shape[1])
+        Q = [q / q.norm()]
+        alpha, beta = [], []
+        for j in range(matvecs):
+            w = matvec(Q[j])
+            alpha.append(float(Q[j] @ w))
+            for _ in range(2):
+                for qi in Q:
+                    w = w - (qi @ w) * qi
+            b = float(w.norm())
+            if j == matvecs - 1 or b < 1e-10:
+                break
+            beta.append(b)
+            Q.append(w / b)
+        T = torch.diag(torch.tensor(alpha)) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), 1) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), -1)
+        return float(torch.linalg.eigvalsh(T)[-1])
+
     def timed(f):
         t0 = time.perf_counter()
         f()
         return (time.perf_counter() - t0) * 1000
 
-    estimate(); grad_once()
+    estimate(); grad_once(); jacobian_estimate()
     ms = [timed(estimate) for _ in range(reps)]
+    jms = [timed(jacobian_estimate) for _ in range(reps)]
     gms = sorted(timed(grad_once) for _ in range(5))
-    return ms, gms[2]
+    return ms, gms[2], jms
 
 
 extra = {}
@@ -185,8 +223,8 @@ elif workload == "resnet_step":
 elif workload == "hvp":
     values, unit = hvp_ms(512), "ms"
 elif workload == "curvature":
-    values, grad_ms = curvature_ms(256)
-    unit, extra = "ms", {"grad_ms": grad_ms, "matvecs": matvecs}
+    values, grad_ms, jacobian_ms = curvature_ms(256)
+    unit, extra = "ms", {"grad_ms": grad_ms, "matvecs": matvecs, "jacobian_ms": jacobian_ms}
 else:
     raise SystemExit(f"unknown workload {workload}")
 def blas_info():

@@ -14,7 +14,11 @@
  *   W2 cnn_step_2cores   the same, ours on 2 threads (ref: 1 thread)                 samples/s
  *   W3 hvp               one exact HVP, MLP 784-512-512-10 in-NINR, batch 512        ms
  *   W3 curvature         one lambda_niw estimate (Lanczos on the NIW block), batch 256  ms
- *                        (+ grad_equivalents: the estimate / one gradient, same batch, same run)
+ *                        (+ grad_equivalents: the estimate / one gradient, same batch, same run;
+ *                        ours from the stored per-sample NIW Jacobian, as on every piecewise-linear
+ *                        model; the reference by double-backward HVPs, and reference_jacobian_ms:
+ *                        PyTorch by our Jacobian method, the same algorithm on both sides)
+ *   W3 curvature_hvp     the same estimate from our HVPs (the generic path, e.g. the ResNet)  ms
  *   W4 nin_overhead      W1 with an input NIN / W1 without, alternating in one process  samples/s
  *   W5 sweep             4-sigma phase sweep through the sweep executor, 2 workers vs 1  jobs/min
  *                        (+ cores_busy: the sweep's processes' CPU-seconds per wall-second;
@@ -63,7 +67,7 @@ const PYTHON = "/usr/bin/python3";
  */
 const TSX_IMPORT = ["--import", pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href];
 
-export const WORKLOAD_NAMES = ["mlp_step", "mlp_step_2cores", "cnn_step", "cnn_step_2cores", "resnet_step", "resnet_step_2cores", "hvp", "curvature", "nin_overhead", "calo_generator", "sweep"] as const;
+export const WORKLOAD_NAMES = ["mlp_step", "mlp_step_2cores", "cnn_step", "cnn_step_2cores", "resnet_step", "resnet_step_2cores", "hvp", "curvature", "curvature_hvp", "nin_overhead", "calo_generator", "sweep"] as const;
 
 export function torchAvailable(): boolean {
   return spawnSync(PYTHON, ["-c", "import torch"], { encoding: "utf8" }).status === 0;
@@ -196,15 +200,16 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
   if (want("resnet_step")) await stepRow("resnet_step", "resnet_step", 2, 1);
   if (want("resnet_step_2cores")) await stepRow("resnet_step_2cores", "resnet_step", 2, cores);
   if (want("hvp")) await pair("hvp", 1, "ms", () => ours("hvp", 3, 1), torchSide("hvp", 3), pytorch, tfjsSide("hvp", 2), true);
-  if (want("curvature")) {
+  for (const row of ["curvature", "curvature_hvp"]) {
+    if (!want(row)) continue;
     // The reference runs as many Lanczos steps as ours took (median), so both do the same work.
     let steps = 11;
     const { res, A, B } = await pair(
-      "curvature",
+      row,
       1,
       "ms",
       async () => {
-        const m = await ours("curvature", 3, 1);
+        const m = await ours(row, 3, 1);
         steps = Math.round(median(m.matvecs as number[]));
         return m;
       },
@@ -220,6 +225,7 @@ export async function runWorkloads(opts: BenchOptions): Promise<{ workloads: Wor
       grad_ms: gradMs,
       matvecs: median(A.flatMap((m) => m.matvecs as number[])),
       reference_grad_equivalents: B.length ? (res.reference ?? 0) / median(B.map((m) => m.grad_ms as number)) : null,
+      reference_jacobian_ms: B.length && B[0].jacobian_ms ? median(B.flatMap((m) => m.jacobian_ms as number[])) : null,
     };
   }
   if (want("nin_overhead")) {
