@@ -4,6 +4,8 @@
 Usage: reference.py WORKLOAD REPS THREADS [MATVECS]
   -> prints one JSON line {"workload", "values": [...], "unit", "maxrss_mb", ...}
 MATVECS (curvature only): Lanczos steps per estimate, set to the number ours took.
+NINR_REF_DEVICE=cuda runs it on the GPU (default cpu; bench/gpu/run.sh), synchronising before
+every clock read.
 Shapes, batch sizes and layer definitions mirror src/models/mlp.ts and src/models/cnn.ts exactly (PyTorch default
 init, plain SGD, softmax cross-entropy, in-NINR input noise where the workload has NINs).
 """
@@ -18,6 +20,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 workload, reps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+DEV = torch.device(os.environ.get("NINR_REF_DEVICE", "cpu"))
+
+
+def clock():
+    """perf_counter after the device has finished its queued work."""
+    if DEV.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter()
+
 matvecs = int(sys.argv[4]) if len(sys.argv) > 4 else 11
 torch.set_num_threads(threads)
 torch.manual_seed(0)
@@ -33,7 +44,7 @@ class MLP(nn.Module):
         for i, layer in enumerate(self.layers):
             z = layer(x)
             if i == 0 and self.theta is not None:
-                z = z + sigma * torch.randn(x.shape[0], 1) * self.theta
+                z = z + sigma * torch.randn(x.shape[0], 1, device=x.device) * self.theta
             x = F.relu(z) if i < len(self.layers) - 1 else z
         return x
 
@@ -91,9 +102,10 @@ class ResNet18(nn.Module):
 
 
 def train_step_rate(model, batch, steps, inputs=784, classes=10):
+    model = model.to(DEV)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x = torch.rand(batch, inputs)
-    y = torch.randint(0, classes, (batch,))
+    x = torch.rand(batch, inputs, device=DEV)
+    y = torch.randint(0, classes, (batch,), device=DEV)
     def step():
         opt.zero_grad()
         F.cross_entropy(model(x), y).backward()
@@ -102,18 +114,18 @@ def train_step_rate(model, batch, steps, inputs=784, classes=10):
         step()
     out = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(steps):
             step()
-        out.append(batch * steps / (time.perf_counter() - t0))
+        out.append(batch * steps / (clock() - t0))
     return out
 
 
 def hvp_ms(batch):
-    model = MLP([784, 512, 512, 10], nin=True)
+    model = MLP([784, 512, 512, 10], nin=True).to(DEV)
     params = [p for p in model.parameters()]
-    x = torch.rand(batch, 784)
-    y = torch.randint(0, 10, (batch,))
+    x = torch.rand(batch, 784, device=DEV)
+    y = torch.randint(0, 10, (batch,), device=DEV)
     v = [torch.randn_like(p) for p in params]
     def once():
         loss = F.cross_entropy(model(x), y)
@@ -122,9 +134,9 @@ def hvp_ms(batch):
     once()
     out = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = clock()
         once()
-        out.append((time.perf_counter() - t0) * 1000)
+        out.append((clock() - t0) * 1000)
     return out
 
 
@@ -132,9 +144,9 @@ def curvature_ms(batch):
     """W3: top eigenvalue of the NIW Hessian block (in-NINR theta, 512 floats) by Lanczos with
     full reorthogonalisation, `matvecs` steps, exact HVPs by double backward through a retained
     graph: the natural PyTorch way. Also times one gradient at the same batch."""
-    model = MLP([784, 512, 512, 10], nin=True)
-    x = torch.rand(batch, 784)
-    y = torch.randint(0, 10, (batch,))
+    model = MLP([784, 512, 512, 10], nin=True).to(DEV)
+    x = torch.rand(batch, 784, device=DEV)
+    y = torch.randint(0, 10, (batch,), device=DEV)
     sigma = 10.0
     params = list(model.parameters())
 
@@ -167,8 +179,8 @@ def curvature_ms(batch):
         (src/dynamics/niwJacobian.ts): the per-sample Jacobian of the logits with respect to
         theta from one backward pass per class, then Lanczos on J^T H_out J (matrix products only)."""
         layers = model.layers
-        eps = sigma * torch.randn(x.shape[0], 1)
-        shift = torch.zeros(x.shape[0], layers[0].out_features, requires_grad=True)
+        eps = sigma * torch.randn(x.shape[0], 1, device=DEV)
+        shift = torch.zeros(x.shape[0], layers[0].out_features, device=DEV, requires_grad=True)
         h = F.relu(layers[0](x) + eps * model.theta + shift)
         h = F.relu(layers[1](h))
         z = layers[2](h)
@@ -182,7 +194,7 @@ def curvature_ms(batch):
             w = (p * u - p * (p * u).sum(1, keepdim=True)) / B
             return J.T @ w.reshape(-1)
 
-        q = torch.randn(J.shape[1])
+        q = torch.randn(J.shape[1], device=DEV)
         Q = [q / q.norm()]
         alpha, beta = [], []
         for j in range(matvecs):
@@ -200,9 +212,9 @@ def curvature_ms(batch):
         return float(torch.linalg.eigvalsh(T)[-1])
 
     def timed(f):
-        t0 = time.perf_counter()
+        t0 = clock()
         f()
-        return (time.perf_counter() - t0) * 1000
+        return (clock() - t0) * 1000
 
     estimate(); grad_once(); jacobian_estimate()
     ms = [timed(estimate) for _ in range(reps)]
@@ -243,4 +255,5 @@ def blas_info():
 
 
 maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"workload": workload, "values": values, "unit": unit, "threads": threads, "maxrss_mb": maxrss_mb, "torch": torch.__version__, **blas_info(), **extra}))
+gpu = {"device": str(DEV), "gpu": torch.cuda.get_device_name(0)} if DEV.type == "cuda" else {}
+print(json.dumps({"workload": workload, "values": values, "unit": unit, "threads": threads, "maxrss_mb": maxrss_mb, "torch": torch.__version__, **blas_info(), **gpu, **extra}))

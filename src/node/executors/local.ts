@@ -30,9 +30,10 @@ const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 /**
  * tsx's loader (its package "." export, dist/loader.mjs), resolved from this package rather than
  * the cwd, so workers start from any folder. createRequire instead of import.meta.resolve,
- * which vitest does not provide.
+ * which vitest does not provide. Resolved when a worker is started, not at import: a bundle of
+ * code that imports this module (bench/gpu/pack.sh) runs where tsx is not installed.
  */
-const TSX = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href;
+const tsxLoader = () => pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href;
 
 /** The message a worker process receives. */
 export type WorkerRequest = { job: Job; dir: string; data: DataOptions };
@@ -176,7 +177,7 @@ export class LocalExecutor implements Executor {
   private runOne(job: Job, report: (o: JobOutcome) => void): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const t0 = performance.now();
-      const child: ChildProcess = fork(WORKER, [], { execArgv: ["--import", TSX], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+      const child: ChildProcess = fork(WORKER, [], { execArgv: ["--import", tsxLoader()], stdio: ["ignore", "ignore", "inherit", "ipc"] });
       LIVE_WORKERS.add(child);
       child.once("exit", () => LIVE_WORKERS.delete(child));
       if (child.pid !== undefined) this.opts.onSpawn?.(child.pid, job);
