@@ -33,6 +33,7 @@ import {
 import { treeFromHost, treeToHost, treeSize } from "../../src/engine/treeMath.ts";
 import { lanczosTop, powerTop, symmetricEigen } from "../../src/engine/lanczos.ts";
 import { drawNoise, makeCurvatureMeter, measureCurvature, measureCurvatureModel } from "../../src/dynamics/curvature.ts";
+import { denseOf, maxAbs, maxDiff } from "../helpers/dense.ts";
 
 const f64 = (a: np.Array) => a.astype(np.float64);
 
@@ -61,21 +62,8 @@ function logitsOf(net: Network, params: Params, x: np.Array, eps?: Map<string, n
   return net.apply(params, {}, x, { train: true, eps }).logits;
 }
 
-/** Dense matrix of a tree operator: column i = A e_i. */
-async function denseOf(apply: (v: Params) => Params, like: Params): Promise<number[][]> {
-  const n = treeSize(like);
-  const cols: Float64Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const e = new Float64Array(n);
-    e[i] = 1;
-    cols.push(await treeToHost(apply(treeFromHost(e, like))));
-  }
-  return Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => cols[c][r]));
-}
 
 const topOf = (m: number[][]) => Math.max(...symmetricEigen(m).values);
-const maxAbs = (m: number[][]) => Math.max(...m.flat().map(Math.abs));
-const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i][j]))));
 
 /** Index ranges of the NIW coordinates in treeToHost order. */
 function niwIndices(like: Params): number[] {

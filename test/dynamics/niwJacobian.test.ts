@@ -17,23 +17,11 @@ import { isNiw } from "../../src/nin/sites.ts";
 import { type CurvatureModel, type NoisyBatch, type OutputLoss, makeHvpFns, noisyLoss } from "../../src/dynamics/hvp.ts";
 import { makeNiwJacobianFns, niwJacobianApplies, niwJacobianOperator } from "../../src/dynamics/niwJacobian.ts";
 import { drawNoise, measureCurvatureModel } from "../../src/dynamics/curvature.ts";
-import { treeFromHost, treeSize, treeToHost } from "../../src/engine/treeMath.ts";
 import { symmetricEigen } from "../../src/engine/lanczos.ts";
+import { denseOf, maxAbs, maxDiff } from "../helpers/dense.ts";
 
 const f64 = (a: np.Array) => a.astype(np.float64);
 
-async function denseOf(apply: (v: Params) => Params, like: Params): Promise<number[][]> {
-  const n = treeSize(like);
-  const cols: Float64Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const e = new Float64Array(n);
-    e[i] = 1;
-    cols.push(await treeToHost(apply(treeFromHost(e, like))));
-  }
-  return Array.from({ length: n }, (_, r) => Array.from({ length: n }, (_, c) => cols[c][r]));
-}
-const maxAbs = (m: number[][]) => Math.max(...m.flat().map(Math.abs));
-const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i][j]))));
 const niwOf = (p: Params): Params => Object.fromEntries(Object.entries(p).filter(([k]) => isNiw(k)));
 
 registerModel({

@@ -140,6 +140,26 @@ def hvp_ms(batch):
     return out
 
 
+def lanczos_top(matvec, q):
+    """Top eigenvalue by `matvecs` Lanczos steps from q, with full reorthogonalisation (twice)."""
+    Q = [q / q.norm()]
+    alpha, beta = [], []
+    for j in range(matvecs):
+        w = matvec(Q[j])
+        alpha.append(float(Q[j] @ w))
+        for _ in range(2):
+            for qi in Q:
+                w = w - (qi @ w) * qi
+        b = float(w.norm())
+        if j == matvecs - 1 or b < 1e-10:
+            break
+        beta.append(b)
+        Q.append(w / b)
+    n = len(alpha)
+    T = torch.diag(torch.tensor(alpha)) + torch.diag(torch.tensor(beta[: n - 1]), 1) + torch.diag(torch.tensor(beta[: n - 1]), -1)
+    return float(torch.linalg.eigvalsh(T)[-1])
+
+
 def curvature_ms(batch):
     """W3: top eigenvalue of the NIW Hessian block (in-NINR theta, 512 floats) by Lanczos with
     full reorthogonalisation, `matvecs` steps, exact HVPs by double backward through a retained
@@ -157,22 +177,8 @@ def curvature_ms(batch):
     def estimate():
         loss = F.cross_entropy(model(x, sigma), y)
         (g,) = torch.autograd.grad(loss, [model.theta], create_graph=True)
-        q = torch.randn_like(model.theta)
-        Q = [q / q.norm()]
-        alpha, beta = [], []
-        for j in range(matvecs):
-            (w,) = torch.autograd.grad(g, [model.theta], grad_outputs=Q[j], retain_graph=True)
-            alpha.append(float(Q[j] @ w))
-            for _ in range(2):
-                for qi in Q:
-                    w = w - (qi @ w) * qi
-            b = float(w.norm())
-            if j == matvecs - 1 or b < 1e-10:
-                break
-            beta.append(b)
-            Q.append(w / b)
-        T = torch.diag(torch.tensor(alpha)) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), 1) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), -1)
-        return float(torch.linalg.eigvalsh(T)[-1])
+        hvp = lambda v: torch.autograd.grad(g, [model.theta], grad_outputs=v, retain_graph=True)[0]
+        return lanczos_top(hvp, torch.randn_like(model.theta))
 
     def jacobian_estimate():
         """The same eigenvalue the way ours computes it for piecewise-linear nets
@@ -194,22 +200,7 @@ def curvature_ms(batch):
             w = (p * u - p * (p * u).sum(1, keepdim=True)) / B
             return J.T @ w.reshape(-1)
 
-        q = torch.randn(J.shape[1], device=DEV)
-        Q = [q / q.norm()]
-        alpha, beta = [], []
-        for j in range(matvecs):
-            w = matvec(Q[j])
-            alpha.append(float(Q[j] @ w))
-            for _ in range(2):
-                for qi in Q:
-                    w = w - (qi @ w) * qi
-            b = float(w.norm())
-            if j == matvecs - 1 or b < 1e-10:
-                break
-            beta.append(b)
-            Q.append(w / b)
-        T = torch.diag(torch.tensor(alpha)) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), 1) + torch.diag(torch.tensor(beta[: len(alpha) - 1]), -1)
-        return float(torch.linalg.eigvalsh(T)[-1])
+        return lanczos_top(matvec, torch.randn(J.shape[1], device=DEV))
 
     def timed(f):
         t0 = clock()
