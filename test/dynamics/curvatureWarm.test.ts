@@ -104,4 +104,19 @@ describe("reused meter: chunked, warm-started lambda_noise (float32)", () => {
     tree.dispose(params);
     tree.dispose(d);
   }, 120_000);
+  it("leaks no arrays over repeated lambda_niw estimates from the stored NIW Jacobian", async () => {
+    // B 64 x 10 classes x 512 NIWs: a leaked Jacobian is 1.3 MB a call, 13 MB over the loop.
+    const widths = [784, 512, 10];
+    const model = { net: net(widths, 3), loss: "softmax-ce" as const };
+    const { params, state } = model.net.init(random.key(2));
+    const d = data(784, 10, 64);
+    const meter = makeCurvatureMeter(model, { batches: 1, iters: 8, timeGradient: false, which: { noise: false, hessian: false, niw: true } });
+    for (let i = 0; i < 3; i++) await meter.measure(params, state, [d], { seed: i });
+    const before = wasmBytes();
+    for (let i = 3; i < 13; i++) expect((await meter.measure(params, state, [d], { seed: i })).lambda_niw!).toBeGreaterThan(0);
+    expect(wasmBytes() - before).toBeLessThan(1 << 20);
+    meter.dispose();
+    tree.dispose(params);
+    tree.dispose(d);
+  }, 120_000);
 });
