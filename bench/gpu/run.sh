@@ -3,12 +3,13 @@
 # in .gpu/ (carry it there): our WebGPU path (bench/webgpu.ts: MLP, CNN and ResNet-18 steps,
 # lambda_niw from the Jacobian and from HVPs), the same on one Wasm thread of that machine, and
 # PyTorch on CUDA (src/node/bench/reference.py, NINR_REF_DEVICE=cuda). JSON into $OUT (default
-# ./gpu-out): webgpu.json, wasm.json, torch-cuda.jsonl, machine.txt, and each one's stderr.
-#   GPU_ARGS    extra flags for bench/webgpu.ts on both devices (e.g. "--steps 2 --reps 1")
-#   WASM_ONLY   workloads for the Wasm side (default: all five)
+# ./gpu-out): webgpu.jsonl, wasm.jsonl, torch-cuda.jsonl (a line per workload), machine.txt (the
+# GPU, the driver, each step's exit status and seconds) and each one's stderr.
+#   GPU_ARGS    extra flags for bench/webgpu.ts (e.g. "--steps 2 --reps 1")
+#   ONLY        these workloads only (default: mlp_step cnn_step resnet_step curvature curvature_hvp)
 #   PYTHON      the Python that holds PyTorch with CUDA (default python3)
-# About 3-6 min on a GPU machine (compilation included); every step has its own timeout, and a
-# failing step is recorded in its .err file without stopping the others.
+# At most 9 min (5 x 55 s WebGPU, 5 x 30 s Wasm, 4 x 25 s PyTorch: one device call of timeout_s
+# 580); a failing or timed-out step is recorded without stopping the others.
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-gpu-out}
@@ -37,16 +38,19 @@ B=.gpu/bench/webgpu/webgpu-bench.mjs
   nproc; uname -srm; "$NODE" --version
   echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-} VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-}"
 } > "$OUT/machine.txt" 2>&1
-step() { # name seconds command...: run, time, record the exit status
-  n=$1; s=$2; shift 2
-  t0=$(date +%s)
-  timeout "$s" "$@" > "$OUT/$n" 2> "$OUT/$n.err"
-  echo "$n: exit $? in $(( $(date +%s) - t0 )) s" | tee -a "$OUT/machine.txt"
-}
-step webgpu.json 300 "$NODE" "$B" --device webgpu --json ${GPU_ARGS:-}
-step wasm.json 200 "$NODE" "$B" --device wasm --json --only "${WASM_ONLY:-mlp_step,cnn_step,resnet_step,curvature,curvature_hvp}" ${GPU_ARGS:-}
+WORKLOADS="mlp_step cnn_step resnet_step curvature curvature_hvp"
+# One process per workload and device, so that one slow compile loses only its own row; one line
+# of JSON each (at most 8 files come back from a device call).
+: > "$OUT/webgpu.jsonl"; : > "$OUT/webgpu.err"; : > "$OUT/wasm.jsonl"; : > "$OUT/wasm.err"
+for d in webgpu wasm; do
+  for w in ${ONLY:-$WORKLOADS}; do
+    t0=$(date +%s)
+    timeout "$([ "$d" = webgpu ] && echo 55 || echo 30)" "$NODE" "$B" --device "$d" --only "$w" ${GPU_ARGS:-} >> "$OUT/$d.jsonl" 2>> "$OUT/$d.err"
+    echo "$d $w: exit $? in $(( $(date +%s) - t0 )) s" >> "$OUT/machine.txt"
+  done
+done
 : > "$OUT/torch-cuda.jsonl"
 for w in mlp_step cnn_step resnet_step curvature; do
-  NINR_REF_DEVICE=cuda timeout 90 "${PYTHON:-python3}" src/node/bench/reference.py "$w" 3 1 11 >> "$OUT/torch-cuda.jsonl" 2>> "$OUT/torch-cuda.err"
+  NINR_REF_DEVICE=cuda timeout 25 "${PYTHON:-python3}" src/node/bench/reference.py "$w" 3 1 11 >> "$OUT/torch-cuda.jsonl" 2>> "$OUT/torch-cuda.err"
   echo "torch cuda $w: exit $?" >> "$OUT/machine.txt"
 done
