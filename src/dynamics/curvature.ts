@@ -131,7 +131,7 @@ export function makeCurvatureMeter(model: CurvatureModel, opts: CurvatureOptions
   const loss = noisyLoss(model);
   const fns: HvpFns<NoisyBatch> = makeHvpFns(loss, { fdStep: o.fdStep });
   const chunkedNoise = model.net.sites.length ? makeChunkedTop(tracedNoiseGn(model, o.at)) : null;
-  const niwJac = o.niwJacobian && model.net.model.piecewiseLinear ? makeNiwJacobianFns(model) : null;
+  const niwJac = o.niwJacobian ? makeNiwJacobianFns(model) : null; // used where niwJacobianApplies
   // Warm starts: the eigenvectors of the previous measure() call's last batch (see warmStart.ts).
   const warm: WarmStarts = new Map();
   let pending: WarmStarts = new Map();
