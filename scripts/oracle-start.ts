@@ -15,12 +15,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { numpy as np } from "@jax-js/jax";
 import { resolveConfig } from "../src/config.ts";
-import { batchIndices } from "../src/data/split.ts";
-import { HostRng } from "../src/engine/hostRng.ts";
+import { holdoutIndices } from "../src/data/split.ts";
 import { encodeSafetensors } from "../src/io/safetensors.ts";
 import { loadFashionMnist } from "../src/node/data/fashionFiles.ts";
-import { initialParams, train } from "../src/train/loop.ts";
-import { prepareData } from "../src/train/prepare.ts";
+import { batchOrder, initialParams, train } from "../src/train/loop.ts";
+import { HOLDOUT_SEED, prepareData } from "../src/train/prepare.ts";
 
 const ORDER_EPOCHS = 3;
 
@@ -53,17 +52,12 @@ for (let seed = lo; seed <= hi; seed++) {
   const dir = join(out, `${init}-${seed}`);
   mkdirSync(dir, { recursive: true });
   const cfg = resolveConfig({ init, seed, epochs: 1, stepLogEvery: 1e6 });
-  // The same holdout draw as src/train/prepare.ts (HOLDOUT_SEED 0, 5,000 images, both parts sorted).
-  const perm = new HostRng(0).permutation(ds.train.n);
-  writeFileSync(join(dir, "holdout.i32"), Int32Array.from(perm.subarray(0, cfg.holdout)).sort());
-  writeFileSync(join(dir, "fit.i32"), Int32Array.from(perm.subarray(cfg.holdout)).sort());
-  // The same stream as train(): HostRng(seed), one fork for the probe batch, then one permutation an epoch.
-  const rng = new HostRng(seed);
-  rng.fork();
-  const nFit = ds.train.n - cfg.holdout;
-  const steps = Math.floor(nFit / cfg.batch);
+  const split = holdoutIndices(ds.train.n, cfg.holdout, HOLDOUT_SEED); // what prepareData() takes
+  writeFileSync(join(dir, "holdout.i32"), split.holdout);
+  writeFileSync(join(dir, "fit.i32"), split.fit);
+  const epochs = batchOrder(seed, split.fit.length, cfg.batch); // what train() draws
   const order: number[] = [];
-  for (let e = 0; e < ORDER_EPOCHS; e++) for (const b of batchIndices(nFit, cfg.batch, rng).slice(0, steps)) order.push(...b);
+  for (let e = 0; e < ORDER_EPOCHS; e++) for (const b of epochs.nextEpoch()) order.push(...b);
   writeFileSync(join(dir, "order.i32"), Int32Array.from(order));
   if (!args.includes("--train")) {
     const { params } = initialParams(cfg, info);

@@ -44,11 +44,14 @@ export function holdout(split: Split, nHoldout: number, seed: number): { fit: Sp
         `use an integer from 0 to ${split.n - 1} (the rest is the fit set)`,
     );
   }
-  const perm = new HostRng(seed).permutation(split.n);
-  return {
-    holdout: take(split, sortedCopy(perm.subarray(0, nHoldout))),
-    fit: take(split, sortedCopy(perm.subarray(nHoldout))),
-  };
+  const idx = holdoutIndices(split.n, nHoldout, seed);
+  return { holdout: take(split, idx.holdout), fit: take(split, idx.fit) };
+}
+
+/** The indices `holdout()` takes, each part sorted ascending (scripts/oracle-start.ts exports them). */
+export function holdoutIndices(n: number, nHoldout: number, seed: number): { holdout: Int32Array; fit: Int32Array } {
+  const perm = new HostRng(seed).permutation(n);
+  return { holdout: sortedCopy(perm.subarray(0, nHoldout)), fit: sortedCopy(perm.subarray(nHoldout)) };
 }
 
 /**

@@ -107,6 +107,18 @@ export function initialParams(cfg: RunConfig, info: StepData): { params: Params;
 }
 
 /**
+ * A run's host-side draws from `HostRng(seed)`, in the order train() makes them: a forked stream
+ * for the probe batch, then one shuffled epoch of full batches (`n / batch` of them; the last
+ * partial batch is dropped: one jitted shape) per `nextEpoch()` call. Exported so another
+ * implementation can replay the batch order (scripts/oracle-start.ts).
+ */
+export function batchOrder(seed: number, n: number, batch: number): { probeRng: HostRng; nextEpoch: () => Int32Array[] } {
+  const rng = new HostRng(seed);
+  const probeRng = rng.fork();
+  return { probeRng, nextEpoch: () => batchIndices(n, batch, rng).slice(0, Math.floor(n / batch)) };
+}
+
+/**
  * Train per `cfg` on `data`, whose samples have the shape in `info`.
  */
 export async function train(cfg: RunConfig, info: StepData, data: TrainData, hooks: TrainHooks = {}): Promise<TrainResult> {
@@ -118,10 +130,10 @@ export async function train(cfg: RunConfig, info: StepData, data: TrainData, hoo
   const [initKey, trainKey, evalKey] = splitN(random.key(cfg.seed), 3);
   let { params, state } = fns.net.init(initKey);
   let opt = fns.init(params);
-  const rng = new HostRng(cfg.seed);
+  const order = batchOrder(cfg.seed, tr.n, cfg.batch);
   const stepsPerEpoch = Math.floor(tr.n / cfg.batch); // the last partial batch is dropped: one jitted shape
   const total = stepsPerEpoch * cfg.epochs;
-  const probeIdx = rng.fork().permutation(tr.n).slice(0, Math.min(PROBE_SIZE, tr.n));
+  const probeIdx = order.probeRng.permutation(tr.n).slice(0, Math.min(PROBE_SIZE, tr.n));
   const probeBatch = deviceBatch(info, tr, probeIdx);
   const probeX = probeBatch.x;
   probeBatch.y.dispose();
@@ -148,8 +160,7 @@ export async function train(cfg: RunConfig, info: StepData, data: TrainData, hoo
   let finalTrainLoss = NaN;
   let step = 0;
   for (let epoch = 0; epoch < cfg.epochs && !diverged; epoch++) {
-    // Full batches only (the last partial one is dropped: one jitted shape).
-    const batches = batchIndices(tr.n, cfg.batch, rng).slice(0, stepsPerEpoch);
+    const batches = order.nextEpoch();
     const stepKeys = random.split(epochKeys.ref.slice(epoch), stepsPerEpoch);
     let lossSum = 0;
     let correctSum = 0;

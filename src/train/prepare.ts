@@ -12,7 +12,7 @@ import { type Network, buildNetwork } from "../models/network.ts";
 export type TrainData = { train: Split; test: Split; holdout?: Split };
 
 /** The holdout is drawn with a fixed seed so every run of an experiment selects on the same images. */
-const HOLDOUT_SEED = 0;
+export const HOLDOUT_SEED = 0;
 
 /** Images held out for selection from `nTrain` training images: `holdout`, at most 10%. */
 function holdoutSize(nTrain: number, holdout: number): number {
