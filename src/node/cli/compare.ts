@@ -36,8 +36,17 @@ function readText(file: string): string | null {
   return readRegularFile(file, 64 * 2 ** 20)?.toString("utf8") ?? "";
 }
 
-/** A value of an untrusted meta file for a title: strings and numbers as they are, anything else "?" (String() of a deep list overflows). */
-const shown = (v: unknown) => (typeof v === "string" ? v.slice(0, 500) : typeof v === "number" ? String(v) : "?");
+/**
+ * A value of an untrusted meta file for a title: strings and numbers as they are, anything else
+ * "?" (String() of a deep list overflows), with one warning line when the field is there but
+ * holds something else (the report is still rebuilt: the runs are what matter).
+ */
+function shown(file: string, key: string, v: unknown, rerun: string): string {
+  if (typeof v === "string") return v.slice(0, 500);
+  if (typeof v === "number") return String(v);
+  if (v !== undefined) process.stderr.write(`warning: ${file}: "${key}" is not text (${Array.isArray(v) ? "a list" : v === null ? "null" : typeof v}); the report shows it as "?": rerun '${rerun}' with the same flags to rewrite it (finished runs are kept)\n`);
+  return "?";
+}
 
 /** One warning line when some run folders were left out of a rebuilt report. */
 function warnSkipped(runsDir: string, dirs: string[], used: number): void {
@@ -131,7 +140,9 @@ export function registerCompare(program: Command): void {
         const runs = loadCompareRuns(dirs);
         const attacks = loadAttackRuns(dirs);
         warnSkipped(runsDir, dirs, runs.length + attacks.length);
-        await writeCompareReport(dir, aggregateCompare(runs, order), { preset: shown(meta.preset), command: shown(meta.command), methodOrder: order, inits: meta.inits, sigmas: meta.sigmas }, aggregateAttacks(attacks, order));
+        const cfg = join(dir, "compare-config.json");
+        const titles = { preset: shown(cfg, "preset", meta.preset, "ninr compare"), command: shown(cfg, "command", meta.command, "ninr compare") };
+        await writeCompareReport(dir, aggregateCompare(runs, order), { ...titles, methodOrder: order, inits: meta.inits, sigmas: meta.sigmas }, aggregateAttacks(attacks, order));
         process.stdout.write(`rebuilt ${join(dir, "compare.md")}, poster.md, compare.json, compare.csv, plots, report.html\n`);
       } else if (existsSync(join(dir, "phases-config.json"))) {
         const meta = readRunJson(dir, "phases-config.json");
@@ -139,7 +150,8 @@ export function registerCompare(program: Command): void {
         const preset = meta.preset && typeof meta.preset === "object" ? (meta.preset as { name?: unknown }).name : undefined;
         const runs = loadPhaseRuns(dirs);
         warnSkipped(runsDir, dirs, runs.length);
-        const s = await writePhasesReport(dir, runs, { preset: shown(preset), command: `ninr ${shown(meta.command)}` });
+        const cfg = join(dir, "phases-config.json");
+        const s = await writePhasesReport(dir, runs, { preset: shown(cfg, "preset.name", preset, "ninr phases"), command: `ninr ${shown(cfg, "command", meta.command, "ninr phases")}` });
         process.stdout.write(`rebuilt ${join(dir, "phases.json")} (${s.points} points), phases.csv, plots, report.html\n`);
       } else throw new NinrError(`${dir} has neither compare-config.json nor phases-config.json; is it a 'ninr compare' or 'ninr phases' output folder?`);
     });

@@ -98,6 +98,12 @@ describe("ninr compare (smoke preset) and ninr report", () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/\[18\/18\] attack: .* cached/);
     expect(mtimes(out)).toEqual(before);
+    // A compare-config.json whose command is no text (here a 100,000-deep list): rebuilt, with one warning.
+    writeFileSync(join(out, "compare-config.json"), JSON.stringify({ ...JSON.parse(readFileSync(join(out, "compare-config.json"), "utf8")), command: null }).replace('"command":null', `"command":${"[".repeat(100000)}${"]".repeat(100000)}`));
+    const deep = await ninr("report", out);
+    expect(deep.status, deep.stderr).toBe(0);
+    expect(deep.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^warning: .*compare-config\.json: "command" is not text \(a list\); the report shows it as "\?"/)]);
+    expect(readFileSync(join(out, "compare.md"), "utf8")).toMatch(/Command: `\?`/);
   }, 300_000);
 
   it("rejects an unknown --inits scheme and an epoch count of 0 before anything runs", async () => {
