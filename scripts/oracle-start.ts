@@ -13,13 +13,13 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { numpy as np } from "@jax-js/jax";
 import { resolveConfig } from "../src/config.ts";
-import { holdoutIndices } from "../src/data/split.ts";
+import { paramsToHost } from "../src/experiments/record.ts";
 import { encodeSafetensors } from "../src/io/safetensors.ts";
+import type { Params } from "../src/models/model.ts";
 import { loadFashionMnist } from "../src/node/data/fashionFiles.ts";
 import { batchOrder, initialParams, train } from "../src/train/loop.ts";
-import { HOLDOUT_SEED, prepareData } from "../src/train/prepare.ts";
+import { fitHoldoutIndices, prepareData } from "../src/train/prepare.ts";
 
 const ORDER_EPOCHS = 3;
 
@@ -40,19 +40,14 @@ if (!seeds) usage(`--seeds ${opt("--seeds")} is not A or A-B (e.g. 0-9)`);
 if (!out) usage("--out DIR is missing");
 const [lo, hi] = [+seeds[1], +(seeds[2] ?? seeds[1])];
 
-async function safetensors(params: Record<string, np.Array>): Promise<Uint8Array> {
-  const t: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [k, v] of Object.entries(params)) t[k] = { shape: v.shape, data: (await v.ref.data()) as Float32Array };
-  return encodeSafetensors(t);
-}
+const safetensors = async (params: Params) => encodeSafetensors(await paramsToHost(params));
 
 const ds = loadFashionMnist();
-const info = { ...ds, range: ds.range };
 for (let seed = lo; seed <= hi; seed++) {
   const dir = join(out, `${init}-${seed}`);
   mkdirSync(dir, { recursive: true });
   const cfg = resolveConfig({ init, seed, epochs: 1, stepLogEvery: 1e6 });
-  const split = holdoutIndices(ds.train.n, cfg.holdout, HOLDOUT_SEED); // what prepareData() takes
+  const split = fitHoldoutIndices(ds.train.n, cfg.holdout);
   writeFileSync(join(dir, "holdout.i32"), split.holdout);
   writeFileSync(join(dir, "fit.i32"), split.fit);
   const epochs = batchOrder(seed, split.fit.length, cfg.batch); // what train() draws
@@ -60,11 +55,11 @@ for (let seed = lo; seed <= hi; seed++) {
   for (let e = 0; e < ORDER_EPOCHS; e++) for (const b of epochs.nextEpoch()) order.push(...b);
   writeFileSync(join(dir, "order.i32"), Int32Array.from(order));
   if (!args.includes("--train")) {
-    const { params } = initialParams(cfg, info);
+    const { params } = initialParams(cfg, ds);
     writeFileSync(join(dir, "init.safetensors"), await safetensors(params));
     continue;
   }
-  const r = await train(cfg, info, prepareData(ds, cfg), { onStart: async (p) => writeFileSync(join(dir, "init.safetensors"), await safetensors(p)) });
+  const r = await train(cfg, ds, prepareData(ds, cfg), { onStart: async (p) => writeFileSync(join(dir, "init.safetensors"), await safetensors(p)) });
   writeFileSync(join(dir, "final.safetensors"), await safetensors(r.params));
   writeFileSync(join(dir, "ours.json"), JSON.stringify({ init, seed, epochs: 1, holdout_acc: r.holdout?.acc, test_acc: r.test.acc }) + "\n");
   console.log(`${init} seed ${seed}: trained 1 epoch here, holdout ${r.holdout?.acc} test ${r.test.acc}`);

@@ -4,7 +4,7 @@
  * timing loops as raw bytes, with no dependency.
  */
 
-export type Bytes = number[];
+type Bytes = number[];
 
 /** Unsigned LEB128 (u32). */
 function uleb(n: number): Bytes {

@@ -42,7 +42,7 @@ function compare(got: ArrayLike<number>, want: ArrayLike<number>): { exact: numb
   }
   return { exact, maxUlp };
 }
-export class CheckError extends Error {}
+class CheckError extends Error {}
 
 /** Common verdict: mul+add kernels must match bit for bit; madd may be fused or not. */
 function verdict(name: string, fused: boolean | "either", got: Float32Array, unfused: Float32Array, fusedRef: Float32Array): string {

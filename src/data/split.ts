@@ -48,7 +48,7 @@ export function holdout(split: Split, nHoldout: number, seed: number): { fit: Sp
   return { holdout: take(split, idx.holdout), fit: take(split, idx.fit) };
 }
 
-/** The indices `holdout()` takes, each part sorted ascending (scripts/oracle-start.ts exports them). */
+/** The indices `holdout()` takes, each part sorted ascending. */
 export function holdoutIndices(n: number, nHoldout: number, seed: number): { holdout: Int32Array; fit: Int32Array } {
   const perm = new HostRng(seed).permutation(n);
   return { holdout: sortedCopy(perm.subarray(0, nHoldout)), fit: sortedCopy(perm.subarray(nHoldout)) };

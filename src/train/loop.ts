@@ -112,10 +112,11 @@ export function initialParams(cfg: RunConfig, info: StepData): { params: Params;
  * partial batch is dropped: one jitted shape) per `nextEpoch()` call. Exported so another
  * implementation can replay the batch order (scripts/oracle-start.ts).
  */
-export function batchOrder(seed: number, n: number, batch: number): { probeRng: HostRng; nextEpoch: () => Int32Array[] } {
+export function batchOrder(seed: number, n: number, batch: number): { probeRng: HostRng; stepsPerEpoch: number; nextEpoch: () => Int32Array[] } {
   const rng = new HostRng(seed);
   const probeRng = rng.fork();
-  return { probeRng, nextEpoch: () => batchIndices(n, batch, rng).slice(0, Math.floor(n / batch)) };
+  const stepsPerEpoch = Math.floor(n / batch);
+  return { probeRng, stepsPerEpoch, nextEpoch: () => batchIndices(n, batch, rng).slice(0, stepsPerEpoch) };
 }
 
 /**
@@ -131,7 +132,7 @@ export async function train(cfg: RunConfig, info: StepData, data: TrainData, hoo
   let { params, state } = fns.net.init(initKey);
   let opt = fns.init(params);
   const order = batchOrder(cfg.seed, tr.n, cfg.batch);
-  const stepsPerEpoch = Math.floor(tr.n / cfg.batch); // the last partial batch is dropped: one jitted shape
+  const { stepsPerEpoch } = order;
   const total = stepsPerEpoch * cfg.epochs;
   const probeIdx = order.probeRng.permutation(tr.n).slice(0, Math.min(PROBE_SIZE, tr.n));
   const probeBatch = deviceBatch(info, tr, probeIdx);

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_CONFIG, type RunConfig } from "../config.ts";
 import type { Dataset, Split } from "../data/dataset.ts";
-import { holdout as holdoutSplit, subset } from "../data/split.ts";
+import { holdout as holdoutSplit, holdoutIndices, subset } from "../data/split.ts";
 import { streamSeed } from "../engine/keys.ts";
 import { NinrError } from "../errors.ts";
 import { type Network, buildNetwork } from "../models/network.ts";
@@ -12,7 +12,7 @@ import { type Network, buildNetwork } from "../models/network.ts";
 export type TrainData = { train: Split; test: Split; holdout?: Split };
 
 /** The holdout is drawn with a fixed seed so every run of an experiment selects on the same images. */
-export const HOLDOUT_SEED = 0;
+const HOLDOUT_SEED = 0;
 
 /** Images held out for selection from `nTrain` training images: `holdout`, at most 10%. */
 function holdoutSize(nTrain: number, holdout: number): number {
@@ -55,6 +55,11 @@ export function checkMemory(net: Network, batch: number): void {
       `the network has ${nParams.toExponential(2)} parameters and ${perSample.toExponential(2)} activations a sample: training it at batch ${batch} needs at least ${(bytes / 2 ** 30).toFixed(1)} GiB, ` +
         `more than the ${MEMORY_BUDGET / 2 ** 30} GiB jax-js's Wasm backend can use; use smaller --widths or --batch`,
     );
+}
+
+/** The fit / holdout indices into `nTrain` training images that prepareData() splits on (scripts/oracle-start.ts exports them). */
+export function fitHoldoutIndices(nTrain: number, holdout: number): { fit: Int32Array; holdout: Int32Array } {
+  return holdoutIndices(nTrain, holdoutSize(nTrain, holdout), HOLDOUT_SEED);
 }
 
 /** Split a dataset as the config asks: holdout (at most 10% of train), then an optional subset. */
